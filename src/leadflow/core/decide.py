@@ -1,0 +1,291 @@
+"""`decide(lead, policy, state, now)`: who gets a lead, and why. Pure: no I/O, no clock.
+
+The steps, each written into the decision record as it happens:
+
+1. Rules top-down; each one tried is recorded with the values its condition saw. The first rule
+   whose `when` holds acts:
+   - ``nurture: TRACK``: outcome `nurture`;
+   - ``assign: REP | existing_owner | account_owner``: the rep, if eligible; otherwise the rule's
+     ``else:`` pool, or, without one, the next rule (the record says why the rep was passed over);
+   - ``route: POOL``: the pool's eligible members (every candidate is recorded with the reason it
+     was excluded), then its strategy picks one. Nobody eligible: ``when_unavailable: hold``
+     queues the lead for this pool; otherwise the pool's overflow is tried, and so on down the
+     chain. A `by_field` pool that names no eligible rep does not place the lead: the next rule is
+     tried.
+2. No rule placed the lead, or an overflow chain was exhausted: the policy's fallback pool.
+3. The fallback exhausted too: `unassigned`, with the reason. A lead is never dropped.
+
+The decision carries the state changes that follow (`Assigned`, `RotationMoved`); the caller
+applies them (`RoutingState.apply` in memory, SQL in the service), so that simulation and live
+routing run the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from leadflow.core.calendar import to_epoch
+from leadflow.core.conditions import lookup
+from leadflow.core.eligibility import Context, Scope, pool_scope, screen
+from leadflow.core.lead import Lead
+from leadflow.core.policy import OWNER_FIELDS, ActionKind, Policy, Pool, Rule, Strategy
+from leadflow.core.policy import WhenUnavailable as Unavailable
+from leadflow.core.state import Assigned, Change, RoutingState
+from leadflow.core.strategies import Pick, pick
+
+
+class Outcome(StrEnum):
+    ASSIGNED = "assigned"
+    QUEUED = "queued"  # held for a pool until one of its members is eligible
+    NURTURE = "nurture"
+    UNASSIGNED = "unassigned"  # with a reason, and an alert: never silent
+    MERGED = "merged"  # into a duplicate (identify step)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    lead_id: str
+    at: datetime
+    outcome: Outcome
+    record: dict[str, Any]
+    rep: str | None = None
+    pool: str | None = None
+    rule: str | None = None
+    reason: str | None = None  # why unassigned; the track for nurture
+    changes: tuple[Change, ...] = ()
+
+
+class _NotPlaced(Exception):
+    """A by_field pool named no eligible rep: the rule does not place the lead."""
+
+
+def decide(lead: Lead, policy: Policy, state: RoutingState, now: datetime) -> Decision:
+    """Decide where `lead` goes under `policy`, given `state`, at the instant `now`."""
+    ctx = Context(policy, state, lead, to_epoch(now))
+    record = _new_record(lead, policy, now)
+    tried: list[dict[str, Any]] = record["rules"]
+    fields = lead.fields
+    for rule in policy.rules:
+        if rule.when is None:
+            entry: dict[str, Any] = {"rule": rule.name, "matched": True}
+        else:
+            matched = rule.when.test(fields)
+            entry = {"rule": rule.name, "matched": matched, "saw": rule.when.saw(fields)}
+        tried.append(entry)
+        if not entry["matched"]:
+            continue
+        decision = _act(ctx, rule, entry, record, now)
+        if decision is not None:
+            return decision
+    return _fallback(ctx, record, now, None, "no_rule_matched")
+
+
+def assign_held(
+    lead: Lead, pool_name: str, rule: str | None, policy: Policy, state: RoutingState, now: datetime
+) -> Decision | None:
+    """Try again to place a lead held for `pool_name`; None while nobody there is eligible."""
+    ctx = Context(policy, state, lead, to_epoch(now))
+    record = _new_record(lead, policy, now)
+    record["held_for"] = pool_name
+    record["matched_rule"] = rule
+    pool = policy.pools[pool_name]
+    eligible, entry = _screen_pool(ctx, pool, "held")
+    if not eligible:
+        return None
+    record["pools"].append(entry)
+    return _assign(ctx, record, now, pool, eligible, entry, rule)
+
+
+def _new_record(lead: Lead, policy: Policy, now: datetime) -> dict[str, Any]:
+    return {
+        "lead_id": lead.id,
+        "at": now.isoformat(),
+        "policy": {"version": policy.published_version, "digest": policy.digest},
+        "rules": [],
+        "matched_rule": None,
+        "pools": [],
+        "fallback": None,
+        "outcome": None,
+        "rep": None,
+        "pool": None,
+        "reason": None,
+    }
+
+
+def _act(
+    ctx: Context, rule: Rule, entry: dict[str, Any], record: dict[str, Any], now: datetime
+) -> Decision | None:
+    entry["action"] = {rule.action.value: rule.target}
+    if rule.action is ActionKind.NURTURE:
+        record["matched_rule"] = rule.name
+        return _finish(record, now, Outcome.NURTURE, rule=rule.name, reason=rule.target)
+    if rule.action is ActionKind.ROUTE:
+        try:
+            decision = _route(ctx, rule.target, f"rule:{rule.name}", record, now, rule.name)
+        except _NotPlaced:
+            entry["result"] = "not_placed: by_field named no eligible rep"
+            return None
+        record["matched_rule"] = rule.name
+        if decision is None:
+            entry["result"] = "exhausted"
+            return _fallback(ctx, record, now, rule.name, "pools_exhausted")
+        return decision
+    # assign: a named rep, or the owner a lead field names
+    field = OWNER_FIELDS.get(rule.target)
+    rep_id = rule.target if field is None else ctx.policy.find_rep(lookup(ctx.lead.fields, field))
+    scope = Scope(None, rule.respect_hours)
+    if rep_id is None:
+        reason = f"no rep in {field}" if field else "unknown_rep"
+        entry["assign"] = {"rep": None, "eligible": False, "reason": reason}
+    else:
+        eligible, verdicts = screen(ctx, scope, [rep_id])
+        entry["assign"] = verdicts[0]
+        if eligible:
+            record["matched_rule"] = rule.name
+            day, week = ctx.day(ctx.policy.reps[rep_id].timezone)
+            change = Assigned(ctx.lead.id, rep_id, None, ctx.t, day, week)
+            return _finish(
+                record, now, Outcome.ASSIGNED, rep=rep_id, rule=rule.name, changes=(change,)
+            )
+    if rule.else_pool is None:
+        entry["result"] = "not_placed: rep not eligible, next rule"
+        return None
+    record["matched_rule"] = rule.name
+    decision = _route(ctx, rule.else_pool, f"else:{rule.name}", record, now, rule.name)
+    if decision is None:
+        entry["result"] = "exhausted"
+        return _fallback(ctx, record, now, rule.name, "pools_exhausted")
+    return decision
+
+
+def _route(
+    ctx: Context,
+    start: str,
+    via: str,
+    record: dict[str, Any],
+    now: datetime,
+    rule: str | None,
+) -> Decision | None:
+    """Walk a pool and its overflow chain; None when every pool in it is exhausted.
+
+    A by_field pool that a rule routes to directly, with no overflow, and that names nobody
+    eligible raises `_NotPlaced`, so that the rule falls through to the next one.
+    """
+    name: str | None = start
+    seen = {p["pool"] for p in record["pools"]}
+    while name is not None and name not in seen:
+        seen.add(name)
+        pool = ctx.policy.pools[name]
+        eligible, entry = _screen_pool(ctx, pool, via)
+        record["pools"].append(entry)
+        if eligible:
+            return _assign(ctx, record, now, pool, eligible, entry, rule)
+        named = entry.get("named_rep")
+        if pool.when_unavailable is Unavailable.HOLD and (pool.field is None or named):
+            entry["result"] = "held"
+            why = f"held for pool {name}: no member eligible"
+            return _finish(record, now, Outcome.QUEUED, pool=name, rule=rule, reason=why)
+        entry["result"] = "exhausted"
+        if pool.strategy is Strategy.BY_FIELD and not pool.overflow and via.startswith("rule:"):
+            record["pools"].pop()
+            raise _NotPlaced
+        via = f"overflow:{name}"
+        name = pool.overflow
+    return None
+
+
+def _screen_pool(ctx: Context, pool: Pool, via: str) -> tuple[list[str], dict[str, Any]]:
+    entry: dict[str, Any] = {"pool": pool.name, "via": via, "strategy": pool.strategy.value}
+    scope = pool_scope(pool, ctx.lead)
+    if pool.strategy is Strategy.BY_FIELD:
+        assert pool.field is not None  # the compiler requires it
+        value = lookup(ctx.lead.fields, pool.field)
+        rep_id = ctx.policy.find_rep(value)
+        members = {m.rep for m in pool.members}
+        entry["field"] = {pool.field: value}
+        if rep_id is None or (members and rep_id not in members):
+            entry["candidates"] = []
+            entry["named_rep"] = None
+            return [], entry
+        entry["named_rep"] = rep_id
+        eligible, verdicts = screen(ctx, scope, [rep_id])
+    else:
+        eligible, verdicts = screen(ctx, scope, [m.rep for m in pool.members])
+    entry["candidates"] = verdicts
+    return eligible, entry
+
+
+def _assign(
+    ctx: Context,
+    record: dict[str, Any],
+    now: datetime,
+    pool: Pool,
+    eligible: list[str],
+    entry: dict[str, Any],
+    rule: str | None,
+) -> Decision:
+    chosen = (
+        Pick(eligible[0], {}, {})
+        if pool.strategy is Strategy.BY_FIELD
+        else pick(ctx, pool, eligible)
+    )
+    entry.update(
+        result="assigned",
+        picked=chosen.rep,
+        state_before=chosen.before,
+        state_after=chosen.after,
+        tie_break=chosen.tie_break,
+    )
+    day, week = ctx.day(ctx.policy.reps[chosen.rep].timezone)
+    changes: tuple[Change, ...] = (Assigned(ctx.lead.id, chosen.rep, pool.name, ctx.t, day, week),)
+    if chosen.change is not None:
+        changes += (chosen.change,)
+    return _finish(
+        record, now, Outcome.ASSIGNED, rep=chosen.rep, pool=pool.name, rule=rule, changes=changes
+    )
+
+
+def _fallback(
+    ctx: Context, record: dict[str, Any], now: datetime, rule: str | None, reason: str
+) -> Decision:
+    fallback = ctx.policy.fallback
+    record["fallback"] = {"reason": reason, "pool": fallback}
+    if fallback is None:
+        why = f"{reason}: the policy has no fallback pool"
+        return _finish(record, now, Outcome.UNASSIGNED, rule=rule, reason=why)
+    if any(p["pool"] == fallback for p in record["pools"]):
+        why = f"{reason}: fallback pool {fallback} was already tried and has no eligible rep"
+        return _finish(record, now, Outcome.UNASSIGNED, rule=rule, reason=why)
+    decision = _route(ctx, fallback, "fallback", record, now, rule)
+    if decision is not None:
+        return decision
+    why = f"{reason}: fallback pool {fallback} and its overflow have no eligible rep"
+    return _finish(record, now, Outcome.UNASSIGNED, rule=rule, reason=why)
+
+
+def _finish(
+    record: dict[str, Any],
+    now: datetime,
+    outcome: Outcome,
+    *,
+    rep: str | None = None,
+    pool: str | None = None,
+    rule: str | None = None,
+    reason: str | None = None,
+    changes: tuple[Change, ...] = (),
+) -> Decision:
+    record.update(outcome=outcome.value, rep=rep, pool=pool, reason=reason)
+    return Decision(
+        lead_id=record["lead_id"],
+        at=now,
+        outcome=outcome,
+        record=record,
+        rep=rep,
+        pool=pool,
+        rule=rule,
+        reason=reason,
+        changes=changes,
+    )

@@ -150,6 +150,8 @@ def _compile_op(get: Callable[[Fields], Any], op: str, arg: Any, at: Path) -> Pr
     if op in ("in", "not_in"):
         if not isinstance(arg, list) or not arg:
             raise ConditionError(f"'{op}' takes a non-empty list", at)
+        for i, v in enumerate(arg):
+            _scalar(op, v, (*at, i))
         keys = {_key(v) for v in arg}
         if op == "in":
             return lambda f: _each(get(f), lambda v: _key(v) in keys)
@@ -198,7 +200,8 @@ def _compile_op(get: Callable[[Fields], Any], op: str, arg: Any, at: Path) -> Pr
 
 def _scalar(op: str, arg: Any, at: Path) -> None:
     if isinstance(arg, Mapping | list) or arg is None:
-        raise ConditionError(f"'{op}' takes a single value", at)
+        what = "a list of single values" if op in ("in", "not_in") else "a single value"
+        raise ConditionError(f"'{op}' takes {what}", at)
 
 
 def _getter(path: str) -> Callable[[Fields], Any]:
@@ -221,12 +224,15 @@ def _each(value: Any, test: Callable[[Any], bool]) -> bool:
 
 
 def _key(value: Any) -> Any:
-    """A comparison key: text folded and numbers unified, so that 'US' == 'us' and '10' == 10."""
+    """A comparison key: text folded and numbers unified, so that 'US' == 'us' and '10' == 10.
+
+    A boolean keys as the text 'true'/'false' (a CSV cell reads `true`), never as 1 or 0.
+    """
     if isinstance(value, str):
         number = _number(value)
         return value.strip().casefold() if number is None else number
     if isinstance(value, bool):
-        return value
+        return "true" if value else "false"
     if isinstance(value, int | float):
         return float(value)
     return value

@@ -190,7 +190,7 @@ def _route(
             return _finish(record, now, Outcome.QUEUED, pool=name, rule=rule, reason=why)
         entry["result"] = "exhausted"
         if pool.strategy is Strategy.BY_FIELD and not pool.overflow and via.startswith("rule:"):
-            record["pools"].pop()
+            entry["result"] = "not_placed"
             raise _NotPlaced
         via = f"overflow:{name}"
         name = pool.overflow

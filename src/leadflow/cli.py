@@ -1,0 +1,107 @@
+"""The `leadflow` command. Each command only translates arguments and calls one use case."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from leadflow.cli_policy import policy_app
+from leadflow.explain import explain as explain_record
+from leadflow.explain import read_decisions
+from leadflow.policy import PolicyError
+from leadflow.simulate.runner import run_simulation
+from leadflow.simulate.simulator import SimulationError
+from leadflow.simulate.timeline import TimelineError
+
+app = typer.Typer(
+    name="leadflow",
+    help="Lead distribution engine: routing policy as code, explainable decisions, backtests.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(policy_app, name="policy")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@app.command()
+def simulate(
+    policy: Annotated[Path, typer.Option(help="The policy YAML.", exists=True, dir_okay=False)],
+    leads: Annotated[Path, typer.Option(help="Leads: CSV with a header, or JSONL.", exists=True)],
+    events: Annotated[
+        Path | None, typer.Option(help="Events JSONL: lead.status, rep.updated, lead.received.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write every decision here as JSONL.")] = None,
+    summary_json: Annotated[
+        Path | None, typer.Option("--summary-json", help="Also write the summary as JSON.")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="A progress bar on large inputs.")] = True,
+) -> None:
+    """Replay a history of leads through a policy, exactly as live routing would decide."""
+    if events is not None and not events.is_file():
+        errors.print(f"error: events file {events} does not exist")
+        raise typer.Exit(2)
+    try:
+        summary = run_simulation(policy, leads, events, out, progress=progress)
+    except (PolicyError, TimelineError, SimulationError) as exc:
+        errors.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    summary.render(console)
+    if summary_json is not None:
+        summary_json.write_text(json.dumps(summary.to_dict(), indent=2) + "\n")
+    if out is not None:
+        console.print(f"Decisions: {out}")
+
+
+@app.command()
+def explain(
+    decisions: Annotated[Path, typer.Argument(help="A DECISIONS file from simulate --out.")],
+    lead_id: Annotated[str, typer.Argument(help="The lead to explain.")],
+) -> None:
+    """Explain every decision made for one lead: why this rep, and why not each other one."""
+    found = False
+    for record in read_decisions(decisions, lead_id):
+        found = True
+        console.print("\n".join(explain_record(record)), markup=False, highlight=False)
+    if not found:
+        errors.print(f"error: no decision for lead {lead_id!r} in {decisions}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path | None, typer.Option(help="Write the demo's decisions here.")] = None,
+) -> None:
+    """Simulate the shipped demo policy over a few hundred demo leads and print the summary."""
+    files = resources.files("leadflow") / "demo"
+    with (
+        resources.as_file(files / "policy.yaml") as policy,
+        resources.as_file(files / "leads.csv") as leads,
+        resources.as_file(files / "events.jsonl") as events,
+    ):
+        console.print(f"[bold]leadflow demo[/bold]: {policy.name}, {leads.name}, {events.name}")
+        summary = run_simulation(policy, leads, events, out, progress=False)
+    summary.render(console)
+    console.print("Next, try:", highlight=False)
+    console.print(f"  leadflow policy check {policy}", highlight=False, soft_wrap=True)
+    console.print(
+        f"  leadflow simulate --policy {policy} --leads {leads} --events {events} "
+        "--out decisions.jsonl",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print("  leadflow explain decisions.jsonl L-0042", highlight=False)
+
+
+def main() -> None:
+    app(prog_name="leadflow")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Simulation and backtesting: replay past leads and events through the routing core."""

@@ -1,0 +1,175 @@
+"""What a simulation did, in the figures a RevOps lead asks for first.
+
+Each lead counts once, by its final outcome (a lead queued and assigned later counts as
+assigned; one still held at the end counts as queued). A rep's expected share comes from the
+pools that assigned leads: a pool that assigned n leads owes each member n × weight / total
+weight (equal weights outside `weighted`); by_field pools and direct `assign:` rules owe nobody.
+The fairness figure is the largest deviation of a rep's pool leads from that share, as a
+percentage of the share: with reps on time off or at a cap it is expected to be non-zero, and
+the table shows who and how much.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from leadflow.core.decide import Decision, Outcome
+from leadflow.core.policy import Policy, Strategy
+
+DIRECT = "(direct assign)"
+FALLBACK = "(fallback: no rule matched)"
+
+
+@dataclass
+class Summary:
+    policy: Policy
+    outcomes: Counter[str] = field(default_factory=Counter)
+    per_rep: Counter[str] = field(default_factory=Counter)
+    per_rule: Counter[str] = field(default_factory=Counter)
+    per_pool: Counter[str] = field(default_factory=Counter)
+    pool_rep: Counter[tuple[str, str]] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    held_seconds: list[float] = field(default_factory=list)
+    closed_while_queued: int = 0
+    unassigned_reasons: Counter[str] = field(default_factory=Counter)
+
+    def add(self, decision: Decision) -> None:
+        self.outcomes[decision.outcome.value] += 1
+        self.per_rule[decision.rule or FALLBACK] += 1
+        if decision.outcome is Outcome.UNASSIGNED and decision.reason:
+            self.unassigned_reasons[decision.reason] += 1
+        if decision.outcome is Outcome.ASSIGNED and decision.rep is not None:
+            self.per_rep[decision.rep] += 1
+            self.per_pool[decision.pool or DIRECT] += 1
+            if decision.pool is not None:
+                self.pool_rep[decision.pool, decision.rep] += 1
+
+    def finish(self, still_queued: int) -> None:
+        if still_queued:
+            self.outcomes[Outcome.QUEUED.value] += still_queued
+
+    @property
+    def leads(self) -> int:
+        return sum(self._outcomes().values())
+
+    def _outcomes(self) -> Counter[str]:
+        """Final outcomes; a lead won, lost or closed while still queued is its own row."""
+        rows = Counter(self.outcomes)
+        if self.closed_while_queued:
+            rows["closed_while_queued"] = self.closed_while_queued
+        return rows
+
+    def expected(self) -> dict[str, float]:
+        """Each rep's share of the leads its pools assigned, by weight."""
+        owed: dict[str, float] = {}
+        for name, n in self.per_pool.items():
+            pool = self.policy.pools.get(name)
+            if pool is None or pool.strategy is Strategy.BY_FIELD or not pool.members:
+                continue
+            weighted = pool.strategy is Strategy.WEIGHTED
+            total = sum(m.weight if weighted else 1 for m in pool.members)
+            for m in pool.members:
+                owed[m.rep] = owed.get(m.rep, 0.0) + n * (m.weight if weighted else 1) / total
+        return owed
+
+    def from_shared_pools(self) -> Counter[str]:
+        """Leads each rep got from pools that owe shares (not by_field, not direct assigns)."""
+        got: Counter[str] = Counter()
+        pools = self.policy.pools
+        for (pool, rep), n in self.pool_rep.items():
+            if pool in pools and pools[pool].strategy is not Strategy.BY_FIELD:
+                got[rep] += n
+        return got
+
+    def fairness(self) -> tuple[str | None, float]:
+        """The rep furthest from its expected share, and how far, in percent of that share."""
+        got = self.from_shared_pools()
+        worst, deviation = None, 0.0
+        for rep, share in sorted(self.expected().items()):
+            if share > 0 and abs(got[rep] - share) / share * 100 > abs(deviation):
+                worst, deviation = rep, (got[rep] - share) / share * 100
+        return worst, deviation
+
+    def to_dict(self) -> dict[str, Any]:
+        expected = self.expected()
+        shared = self.from_shared_pools()
+        worst, deviation = self.fairness()
+        held = sorted(self.held_seconds)
+        return {
+            "leads": self.leads,
+            "outcomes": dict(sorted(self._outcomes().items())),
+            "per_rep": {
+                rep: {
+                    "leads": self.per_rep[rep],
+                    "from_shared_pools": shared[rep],
+                    "expected": round(expected.get(rep, 0.0), 2),
+                }
+                for rep in self.policy.reps
+            },
+            "per_rule": dict(self.per_rule.most_common()),
+            "per_pool": dict(self.per_pool.most_common()),
+            "held": {
+                "leads": len(held),
+                "median_seconds": median(held) if held else None,
+                "p90_seconds": held[int(0.9 * (len(held) - 1))] if held else None,
+                "max_seconds": held[-1] if held else None,
+                "closed_while_queued": self.closed_while_queued,
+            },
+            "unassigned_reasons": dict(self.unassigned_reasons.most_common()),
+            "statuses": dict(sorted(self.statuses.items())),
+            "fairness": {"rep": worst, "deviation_percent": round(deviation, 2)},
+        }
+
+    def render(self, console: Console) -> None:
+        data = self.to_dict()
+        console.print(f"[bold]{data['leads']}[/bold] leads")
+        console.print(_table("Outcome", "Leads", data["outcomes"].items()))
+        columns = ("Rep", "Leads", "From shared pools", "Expected share", "Deviation")
+        reps = Table(*columns, title="Leads per rep")
+        for rep, row in data["per_rep"].items():
+            share = row["expected"]
+            got = row["from_shared_pools"]
+            dev = f"{(got - share) / share * 100:+.1f}%" if share else "-"
+            reps.add_row(rep, str(row["leads"]), str(got), f"{share:.1f}", dev)
+        console.print(reps)
+        console.print(_table("Rule", "Leads", data["per_rule"].items()))
+        console.print(_table("Pool", "Leads", data["per_pool"].items()))
+        if data["unassigned_reasons"]:
+            console.print(_table("Unassigned because", "Leads", data["unassigned_reasons"].items()))
+        held = data["held"]
+        if held["leads"] or data["outcomes"].get("queued"):
+            console.print(
+                f"Held: {held['leads']} leads assigned after a wait; median "
+                f"{_duration(held['median_seconds'])}, p90 {_duration(held['p90_seconds'])}, "
+                f"max {_duration(held['max_seconds'])}; still queued at the end: "
+                f"{data['outcomes'].get('queued', 0)}"
+            )
+        fair = data["fairness"]
+        if fair["rep"] is not None:
+            console.print(
+                f"Fairness: largest deviation from target share {fair['deviation_percent']:+.1f}% "
+                f"({fair['rep']})"
+            )
+
+
+def _table(name: str, value: str, rows: Any) -> Table:
+    table = Table(name, value)
+    for key, n in rows:
+        table.add_row(str(key), str(n))
+    return table
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"

@@ -45,12 +45,15 @@ def simulate(
 ) -> None:
     """Replay a history of leads through a policy, exactly as live routing would decide."""
     if events is not None and not events.is_file():
-        errors.print(f"error: events file {events} does not exist")
+        errors.print(f"error: events file {events} does not exist", soft_wrap=True)
         raise typer.Exit(2)
     try:
         summary = run_simulation(policy, leads, events, out, progress=progress)
-    except (PolicyError, TimelineError, SimulationError) as exc:
-        errors.print(f"error: {exc}", markup=False, highlight=False)
+    except PolicyError as exc:  # each line already says error or warning, with its position
+        errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except (TimelineError, SimulationError) as exc:
+        errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     summary.render(console)
     if summary_json is not None:
@@ -70,7 +73,7 @@ def explain(
         found = True
         console.print("\n".join(explain_record(record)), markup=False, highlight=False)
     if not found:
-        errors.print(f"error: no decision for lead {lead_id!r} in {decisions}")
+        errors.print(f"error: no decision for lead {lead_id!r} in {decisions}", soft_wrap=True)
         raise typer.Exit(1)
 
 

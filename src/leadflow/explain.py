@@ -38,8 +38,9 @@ def explain(record: dict[str, Any]) -> list[str]:
     if record.get("rules"):
         lines.append("rules")
         width = max(len(r["rule"]) for r in record["rules"])
+        seen = record.get("saw") or {}
         for rule in record["rules"]:
-            saw = ", ".join(f"{k}={v!r}" for k, v in (rule.get("saw") or {}).items())
+            saw = ", ".join(f"{k}={seen.get(k)!r}" for k in rule.get("reads", ()))
             mark = "yes" if rule["matched"] else "no "
             line = f"  {mark}  {rule['rule']:<{width}}  {saw or '(always)'}"
             if "assign" in rule:

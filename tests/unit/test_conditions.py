@@ -261,6 +261,10 @@ ERROR_CASES = [
     ({"territory": "midwest"}, "unknown territory 'midwest'", ("territory",)),
     ({"territory": ["northeast", "midwest"]}, "unknown territory 'midwest'", ("territory", 1)),
     ({"not": {"territory": "midwest"}}, "unknown territory 'midwest'", ("not", "territory")),
+    ({"score": {"between": [1, "high"]}}, "two numbers or two texts", ("score", "between")),
+    ({"state": {"in": ["NY", {"a": 1}]}}, "a list of single values", ("state", "in", 1)),
+    ({"state": {"eq": ["NY"]}}, "a single value", ("state", "eq")),
+    ({"vip": {"exists": "yes"}}, "'exists' takes true or false", ("vip", "exists")),
 ]
 
 
@@ -278,3 +282,17 @@ def test_an_in_list_holding_a_list_raises_condition_error_not_type_error() -> No
     with pytest.raises(ConditionError) as caught:
         compile_condition({"state": {"in": ["NY", ["NJ", "PA"]]}})
     assert caught.value.path == ("state", "in", 1)  # the element itself
+
+
+def test_a_field_holding_a_mapping_is_not_in_a_list_of_values() -> None:
+    # webhook payloads nest: a rule on such a field is false, it must not raise
+    assert not holds({"account": ["acme", "beta"]}, {"account": {"name": "acme"}})
+
+
+def test_a_field_holding_a_mapping_satisfies_not_in_like_ne() -> None:
+    assert holds({"account": {"ne": "acme"}}, {"account": {"name": "acme"}})
+    assert holds({"account": {"not_in": ["acme"]}}, {"account": {"name": "acme"}})
+
+
+def test_a_list_field_of_mappings_is_not_in_a_list_of_values() -> None:
+    assert not holds({"tags": {"in": ["vip"]}}, {"tags": [{"name": "vip"}]})

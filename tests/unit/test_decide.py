@@ -124,19 +124,21 @@ def test_a_rule_whose_condition_fails_is_passed_over() -> None:
 def test_the_record_lists_each_rule_tried_with_the_values_its_condition_saw() -> None:
     decision = route_one(RULES, RoutingState(), lead(employees="20", country="us"), MONDAY_10)
     assert decision.record["rules"] == [
-        {"rule": "big", "matched": False, "saw": {"employees": "20"}},
-        {"rule": "us", "matched": True, "saw": {"country": "us"}, "action": {"route": "general"}},
+        {"rule": "big", "matched": False, "reads": ("employees",)},
+        {"rule": "us", "matched": True, "reads": ("country",), "action": {"route": "general"}},
     ]
+    assert decision.record["saw"] == {"employees": "20", "country": "us"}
     assert decision.record["matched_rule"] == "us"
 
 
 def test_the_record_shows_a_missing_field_as_none() -> None:
     decision = route_one(RULES, RoutingState(), lead(score=10), MONDAY_10)
-    assert [r["saw"] for r in decision.record["rules"]] == [
-        {"employees": None},
-        {"country": None},
-        {"score": 10},
+    assert [r["reads"] for r in decision.record["rules"]] == [
+        ("employees",),
+        ("country",),
+        ("score",),
     ]
+    assert decision.record["saw"] == {"employees": None, "country": None, "score": 10}
 
 
 def test_a_nurture_rule_gives_the_nurture_outcome_with_its_track_and_no_rep() -> None:
@@ -152,7 +154,7 @@ def test_a_lead_that_no_rule_matches_goes_to_the_fallback_pool() -> None:
     assert decision.record["pools"][0]["via"] == "fallback"
 
 
-def test_the_decision_carries_the_policy_digest() -> None:
+def test_the_decision_carries_the_digest_of_the_source_text() -> None:
     text = textwrap.dedent("""
         version: 1
         timezone: UTC
@@ -166,7 +168,7 @@ def test_the_decision_carries_the_policy_digest() -> None:
     assert decision.record["policy"] == {"version": None, "digest": digest}
 
 
-def test_the_decision_carries_the_published_policy_version() -> None:
+def test_the_decision_carries_the_published_version() -> None:
     policy = dataclasses.replace(RULES, published_version=7)
     decision = route_one(policy, RoutingState(), lead(country="US"), MONDAY_10)
     assert decision.record["policy"] == {"version": 7, "digest": RULES.digest}
@@ -235,7 +237,7 @@ def test_assign_respects_the_reps_working_hours() -> None:
     assert decision.rule == "rest"
 
 
-def test_assign_with_respect_hours_false_ignores_the_calendar() -> None:
+def test_assign_with_respect_hours_false_ignores_working_hours() -> None:
     decision = route_one(ASSIGN, RoutingState(), lead(tier="night"), MONDAY_20)
     assert (decision.rule, decision.rep) == ("after-hours", "alice")
 
@@ -484,7 +486,7 @@ def test_a_pool_that_respects_hours_does_not_assign_after_hours() -> None:
     assert decision.outcome is Outcome.UNASSIGNED
 
 
-def test_respect_hours_false_ignores_the_calendar() -> None:
+def test_a_pool_with_respect_hours_false_ignores_working_hours() -> None:
     decision = route_one(NIGHT, RoutingState(), lead(urgent=True), MONDAY_20)
     assert (decision.pool, decision.rep) == ("any-hour", "alice")
 
@@ -818,3 +820,23 @@ def test_assign_held_assigns_the_lead_when_an_away_member_comes_back() -> None:
     decision = assign_held(one, "europe", held.rule, HOLD, state, LONDON_9 + timedelta(minutes=5))
     assert decision is not None
     assert (decision.outcome, decision.rep) == (Outcome.ASSIGNED, "hugo")
+
+
+def test_a_second_rule_to_the_same_by_field_pool_also_falls_through_to_the_next_rule() -> None:
+    policy = policy_from("""
+        reps:
+          - {id: bob, name: Bob}
+          - {id: carol, name: Carol}
+        pools:
+          requested: {strategy: by_field, field: requested_rep}
+          general: {strategy: round_robin, members: [carol]}
+          nobody: {strategy: round_robin, members: []}
+        rules:
+          - {name: vip, when: {vip: true}, route: requested}
+          - {name: requested, when: {requested_rep: {exists: true}}, route: requested}
+          - {name: us, when: {country: US}, route: general}
+        fallback: nobody
+    """)
+    one = lead(vip=True, requested_rep="zoe", country="US")
+    decision = route_one(policy, RoutingState(), one, MONDAY_10)
+    assert (decision.rule, decision.pool, decision.rep) == ("us", "general", "carol")

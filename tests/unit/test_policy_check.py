@@ -594,9 +594,25 @@ def test_a_rule_after_one_without_when_is_unreachable_and_both_are_named() -> No
         (
             10,
             12,
-            "rule 'big' is never reached: rule 'everyone' before it has no 'when', "
-            "so it takes every lead",
+            "rule 'big' is never reached: rule 'everyone' before it has no 'when' "
+            "and places every lead",
         )
+    ]
+
+
+def test_a_rule_after_an_unconditional_assign_without_else_is_reachable() -> None:
+    # the assigned rep may be away: the lead then falls through to the next rule
+    rule = "- {name: first, assign: alice}\n  - {name: big, when: {a: 1}, route: general}"
+    assert warnings(RULES.format(rule=rule)) == []
+
+
+def test_a_rule_after_an_unconditional_assign_with_else_is_unreachable() -> None:
+    rule = (
+        "- {name: first, assign: alice, else: general}\n"
+        "  - {name: big, when: {a: 1}, route: general}"
+    )
+    assert [w[2] for w in warnings(RULES.format(rule=rule))] == [
+        "rule 'big' is never reached: rule 'first' before it has no 'when' and places every lead"
     ]
 
 

@@ -221,7 +221,7 @@ def scope_of(policy: Policy, decision: Decision, lead: Lead) -> Scope:
     return Scope(None, rule.respect_hours)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios())
 def test_every_assigned_rep_was_eligible_when_the_lead_was_assigned(
     scenario: tuple[Policy, list[Step]],
@@ -234,7 +234,7 @@ def test_every_assigned_rep_was_eligible_when_the_lead_was_assigned(
             assert reason_excluded(ctx, scope, event.decision.rep) is None
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios())
 def test_no_cap_is_ever_exceeded(scenario: tuple[Policy, list[Step]]) -> None:
     policy, stream = scenario
@@ -266,7 +266,7 @@ def test_no_cap_is_ever_exceeded(scenario: tuple[Policy, list[Step]]) -> None:
                 assert opened[(where, rep_id)] <= caps.open, (where, rep_id, "open")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios())
 def test_every_lead_gets_an_outcome_and_an_unplaced_one_says_why(
     scenario: tuple[Policy, list[Step]],

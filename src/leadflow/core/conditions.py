@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 Fields = Mapping[str, Any]
-Predicate = Callable[[Fields], bool]
 Path = tuple[str | int, ...]
 
 OPERATORS = (
@@ -44,8 +43,6 @@ OPERATORS = (
     "matches",
     "exists",
 )
-COMBINATORS = ("all", "any", "not", "territory")
-_MISSING = object()
 
 
 class ConditionError(ValueError):
@@ -57,17 +54,89 @@ class ConditionError(ValueError):
         self.path = path
 
 
+class Facts:
+    """A lead's fields as conditions read them, each looked up and normalized once per lead.
+
+    Many rules read the same few fields (country, score, employees); routing a lead through
+    fifty rules must not parse "1200" fifty times. Three views, filled on first use:
+    `raw[path]` (the value, None when missing), `keys[path]` (the comparison key: see `_key`;
+    a list becomes a tuple of keys; None when missing) and `texts[path]` (folded text or None).
+    """
+
+    __slots__ = ("keys", "raw", "texts")
+
+    def __init__(self, fields: Fields) -> None:
+        self.raw = _Raw(fields)
+        self.keys = _Keys(self.raw)
+        self.texts = _Texts(self.raw)
+
+
+class _Raw(dict[str, Any]):
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: Fields) -> None:
+        super().__init__()
+        self.fields = fields
+
+    def __missing__(self, path: str) -> Any:
+        value = lookup(self.fields, path)
+        if value == "" or value == []:
+            value = None
+        self[path] = value
+        return value
+
+
+class _Keys(dict[str, Any]):
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: _Raw) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def __missing__(self, path: str) -> Any:
+        value = self.raw[path]
+        if isinstance(value, list):
+            keys = tuple(_key(v) for v in value if v is not None and v != "")
+            key: Any = keys or None
+        else:
+            key = None if value is None else _key(value)
+        self[path] = key
+        return key
+
+
+class _Texts(dict[str, Any]):
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: _Raw) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def __missing__(self, path: str) -> Any:
+        value = self.raw[path]
+        text = value.casefold() if isinstance(value, str) else None
+        self[path] = text
+        return text
+
+
+Predicate = Callable[[Facts], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """A compiled condition: `test(fields)`, and the field paths it reads (for the record)."""
+    """A compiled condition: the predicate, and the field paths it reads (for the record)."""
 
-    test: Predicate
+    holds: Predicate  # on Facts: what decide() calls, sharing one Facts across every rule
     paths: tuple[str, ...]
     source: Any  # the data as written, for the decision record and the UI
 
+    def test(self, fields: Fields) -> bool:
+        """Whether the condition holds for these lead fields."""
+        return self.holds(Facts(fields))
+
     def saw(self, fields: Fields) -> dict[str, Any]:
         """The value of every field this condition reads, as the lead had it."""
-        return {p: lookup(fields, p) for p in self.paths}
+        raw = Facts(fields).raw
+        return {p: raw[p] for p in self.paths}
 
 
 def lookup(fields: Fields, path: str) -> Any:
@@ -87,8 +156,8 @@ def lookup(fields: Fields, path: str) -> Any:
 def compile_condition(data: Any, territories: Mapping[str, Condition] | None = None) -> Condition:
     """Compile condition data into a `Condition`; `ConditionError` says what and where."""
     paths: list[str] = []
-    test = _compile(data, territories or {}, paths, ())
-    return Condition(test=test, paths=tuple(dict.fromkeys(paths)), source=data)
+    holds = _compile(data, territories or {}, paths, ())
+    return Condition(holds=holds, paths=tuple(dict.fromkeys(paths)), source=data)
 
 
 def _compile(
@@ -125,102 +194,128 @@ def _compile_key(
                 raise ConditionError(f"unknown territory {name!r} (known: {known})", where)
             found.append(territories[name])
             paths.extend(territories[name].paths)
-        return _any_of([t.test for t in found])
+        return _any_of([t.holds for t in found])
     paths.append(key)
-    get = _getter(key)
     if isinstance(value, Mapping):
         if not value:
             raise ConditionError(f"no operator for field '{key}'", at)
-        tests = [_compile_op(get, str(op), arg, (*at, op)) for op, arg in value.items()]
+        tests = [_compile_op(key, str(op), arg, (*at, op)) for op, arg in value.items()]
         return tests[0] if len(tests) == 1 else _all_of(tests)
     if value is None:
         raise ConditionError(f"'{key}: null' is ambiguous: write {{{key}: {{exists: false}}}}", at)
-    op = "in" if isinstance(value, list) else "eq"
-    return _compile_op(get, op, value, at)
+    return _compile_op(key, "in" if isinstance(value, list) else "eq", value, at)
 
 
-def _compile_op(get: Callable[[Fields], Any], op: str, arg: Any, at: Path) -> Predicate:
+def _compile_op(path: str, op: str, arg: Any, at: Path) -> Predicate:
+    """One operator on one field, as a single flat closure over the lead's `Facts`."""
     if op not in OPERATORS:
         expected = ", ".join(OPERATORS)
         raise ConditionError(f"unknown operator '{op}' (expected one of {expected})", at)
     if op == "exists":
         if not isinstance(arg, bool):
             raise ConditionError("'exists' takes true or false", at)
-        return (lambda f: _present(get(f))) if arg else (lambda f: not _present(get(f)))
+        if arg:
+            return lambda f: f.keys[path] is not None
+        return lambda f: f.keys[path] is None
     if op in ("in", "not_in"):
         if not isinstance(arg, list) or not arg:
             raise ConditionError(f"'{op}' takes a non-empty list", at)
         for i, v in enumerate(arg):
             _scalar(op, v, (*at, i))
-        keys = {_key(v) for v in arg}
+        wanted = frozenset(_key(v) for v in arg)
+
+        def is_in(f: Facts) -> bool:
+            k = f.keys[path]
+            if type(k) is tuple:
+                return not wanted.isdisjoint(k)
+            return k in wanted
+
         if op == "in":
-            return lambda f: _each(get(f), lambda v: _key(v) in keys)
-        return lambda f: _present(v := get(f)) and not _each(v, lambda x: _key(x) in keys)
+            return is_in
+        return lambda f: f.keys[path] is not None and not is_in(f)
     if op in ("eq", "ne"):
         _scalar(op, arg, at)
         want = _key(arg)
+
+        def equals(f: Facts) -> bool:
+            k = f.keys[path]
+            return want in k if type(k) is tuple else k == want
+
         if op == "eq":
-            return lambda f: _each(get(f), lambda v: _key(v) == want)
-        return lambda f: _present(v := get(f)) and not _each(v, lambda x: _key(x) == want)
-    if op in ("gt", "gte", "lt", "lte"):
-        _scalar(op, arg, at)
-        if isinstance(arg, bool):
-            raise ConditionError(f"'{op}' compares numbers or text, not true/false", at)
-        return _ordered(get, op, arg)
-    if op == "between":
-        if not (isinstance(arg, list) and len(arg) == 2):
-            raise ConditionError("'between' takes [low, high]", at)
-        low, high = _ordered(get, "gte", arg[0]), _ordered(get, "lte", arg[1])
-        return lambda f: low(f) and high(f)
+            return equals
+        return lambda f: f.keys[path] is not None and not equals(f)
+    if op in ("gt", "gte", "lt", "lte", "between"):
+        return _ordered(path, op, arg, at)
     if op == "matches":
         if not isinstance(arg, str):
             raise ConditionError("'matches' takes a regular expression as text", at)
         try:
-            pattern = re.compile(arg, re.IGNORECASE)
+            search = re.compile(arg, re.IGNORECASE).search
         except re.error as exc:
             raise ConditionError(f"bad regular expression {arg!r}: {exc}", at) from None
-        return lambda f: _each(get(f), lambda v: isinstance(v, str) and bool(pattern.search(v)))
+
+        def matches(f: Facts) -> bool:
+            v = f.raw[path]
+            if isinstance(v, list):
+                return any(isinstance(x, str) and search(x) is not None for x in v)
+            return isinstance(v, str) and search(v) is not None
+
+        return matches
     # contains, starts_with, ends_with
     if not isinstance(arg, str | int | float) or isinstance(arg, bool):
         raise ConditionError(f"'{op}' takes text", at)
     needle = str(arg).casefold()
     if op == "contains":
+        element = _key(arg)
 
-        def contains(f: Fields) -> bool:
-            v = get(f)
-            if isinstance(v, list):
-                return any(_key(x) == _key(arg) for x in v)
-            return isinstance(v, str) and needle in v.casefold()
+        def contains(f: Facts) -> bool:
+            k = f.keys[path]
+            if type(k) is tuple:
+                return element in k
+            text = f.texts[path]
+            return text is not None and needle in text
 
         return contains
     if op == "starts_with":
-        return lambda f: isinstance(v := get(f), str) and v.casefold().startswith(needle)
-    return lambda f: isinstance(v := get(f), str) and v.casefold().endswith(needle)
+        return lambda f: (t := f.texts[path]) is not None and t.startswith(needle)
+    return lambda f: (t := f.texts[path]) is not None and t.endswith(needle)
+
+
+def _ordered(path: str, op: str, arg: Any, at: Path) -> Predicate:
+    """gt/gte/lt/lte/between: numbers with numbers (text that reads as one too), text with text."""
+    if op == "between":
+        if not (isinstance(arg, list) and len(arg) == 2):
+            raise ConditionError("'between' takes [low, high]", at)
+        low: Any = _bound(op, arg[0], (*at, 0))  # Any: the kind check below makes them comparable
+        high: Any = _bound(op, arg[1], (*at, 1))
+        if type(low) is not type(high):
+            raise ConditionError("'between' takes two numbers or two texts", at)
+        kind = type(low)
+        return lambda f: type(k := f.keys[path]) is kind and low <= k <= high
+    bound: Any = _bound(op, arg, at)  # compared only with keys of its own kind
+    kind = type(bound)
+    if op == "gt":
+        return lambda f: type(k := f.keys[path]) is kind and k > bound
+    if op == "gte":
+        return lambda f: type(k := f.keys[path]) is kind and k >= bound
+    if op == "lt":
+        return lambda f: type(k := f.keys[path]) is kind and k < bound
+    return lambda f: type(k := f.keys[path]) is kind and k <= bound
+
+
+def _bound(op: str, arg: Any, at: Path) -> float | str:
+    _scalar(op, arg, at)
+    if isinstance(arg, bool):
+        raise ConditionError(f"'{op}' compares numbers or text, not true/false", at)
+    key = _key(arg)
+    assert isinstance(key, float | str)
+    return key
 
 
 def _scalar(op: str, arg: Any, at: Path) -> None:
     if isinstance(arg, Mapping | list) or arg is None:
         what = "a list of single values" if op in ("in", "not_in") else "a single value"
         raise ConditionError(f"'{op}' takes {what}", at)
-
-
-def _getter(path: str) -> Callable[[Fields], Any]:
-    if "." not in path:
-        return lambda f: f.get(path)
-    return lambda f: lookup(f, path)
-
-
-def _present(value: Any) -> bool:
-    return value is not None and value != "" and value != []
-
-
-def _each(value: Any, test: Callable[[Any], bool]) -> bool:
-    """The test on a value, or on any element of a list value; a missing value fails."""
-    if value is None or value == "":
-        return False
-    if isinstance(value, list):
-        return any(test(v) for v in value if v is not None and v != "")
-    return test(value)
 
 
 def _key(value: Any) -> Any:
@@ -235,57 +330,45 @@ def _key(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return float(value)
-    return value
+    return object()  # a mapping or other structure: present, and equal to nothing
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and value and (value[0].isdigit() or value[0] in "+-."):
+def _number(text: str) -> float | None:
+    if text and (text[0].isdigit() or text[0] in "+-. "):
         try:
-            return float(value)
+            return float(text)
         except ValueError:
             return None
     return None
-
-
-def _ordered(get: Callable[[Fields], Any], op: str, arg: Any) -> Predicate:
-    number = _number(arg)
-    cmp = _COMPARE[op]
-    if number is not None:
-
-        def numeric(f: Fields) -> bool:
-            v = _number(get(f))
-            return v is not None and cmp(v, number)
-
-        return numeric
-    text = str(arg).casefold()
-
-    def textual(f: Fields) -> bool:
-        v = get(f)
-        return isinstance(v, str) and v != "" and cmp(v.casefold(), text)
-
-    return textual
-
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-}
 
 
 def _all_of(tests: list[Predicate]) -> Predicate:
     if len(tests) == 2:
         a, b = tests
         return lambda f: a(f) and b(f)
-    return lambda f: all(t(f) for t in tests)
+    checks = tuple(tests)
+
+    def every(f: Facts) -> bool:
+        for test in checks:  # noqa: SIM110 -- a loop is faster than all(genexpr) here
+            if not test(f):
+                return False
+        return True
+
+    return every
 
 
 def _any_of(tests: list[Predicate]) -> Predicate:
     if len(tests) == 1:
         return tests[0]
-    return lambda f: any(t(f) for t in tests)
+    if len(tests) == 2:
+        a, b = tests
+        return lambda f: a(f) or b(f)
+    checks = tuple(tests)
+
+    def some(f: Facts) -> bool:
+        for test in checks:  # noqa: SIM110 -- as in every()
+            if test(f):
+                return True
+        return False
+
+    return some

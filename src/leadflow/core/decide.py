@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from leadflow.core.calendar import to_epoch
-from leadflow.core.conditions import lookup
+from leadflow.core.conditions import Facts, lookup
 from leadflow.core.eligibility import Context, Scope, pool_scope, screen
 from leadflow.core.lead import Lead
 from leadflow.core.policy import OWNER_FIELDS, ActionKind, Policy, Pool, Rule, Strategy
@@ -47,6 +47,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """What `decide` decided. `record` is read-only: parts of it are shared between decisions."""
+
     lead_id: str
     at: datetime
     outcome: Outcome
@@ -67,20 +69,21 @@ def decide(lead: Lead, policy: Policy, state: RoutingState, now: datetime) -> De
     ctx = Context(policy, state, lead, to_epoch(now))
     record = _new_record(lead, policy, now)
     tried: list[dict[str, Any]] = record["rules"]
-    fields = lead.fields
-    for rule in policy.rules:
-        if rule.when is None:
-            entry: dict[str, Any] = {"rule": rule.name, "matched": True}
-        else:
-            matched = rule.when.test(fields)
-            entry = {"rule": rule.name, "matched": matched, "saw": rule.when.saw(fields)}
-        tried.append(entry)
-        if not entry["matched"]:
-            continue
-        decision = _act(ctx, rule, entry, record, now)
-        if decision is not None:
-            return decision
-    return _fallback(ctx, record, now, None, "no_rule_matched")
+    facts = Facts(lead.fields)
+    try:
+        for rule in policy.rules:
+            if rule.when is not None and not rule.when.holds(facts):
+                tried.append(rule.unmatched)
+                continue
+            entry = rule.matched_entry()
+            tried.append(entry)
+            decision = _act(ctx, rule, entry, record, now)
+            if decision is not None:
+                return decision
+        return _fallback(ctx, record, now, None, "no_rule_matched")
+    finally:
+        raw = facts.raw
+        record["saw"] = {path: raw[path] for entry in tried for path in entry["reads"]}
 
 
 def assign_held(
@@ -105,6 +108,7 @@ def _new_record(lead: Lead, policy: Policy, now: datetime) -> dict[str, Any]:
         "at": now.isoformat(),
         "policy": {"version": policy.published_version, "digest": policy.digest},
         "rules": [],
+        "saw": {},
         "matched_rule": None,
         "pools": [],
         "fallback": None,
@@ -175,7 +179,7 @@ def _route(
     eligible raises `_NotPlaced`, so that the rule falls through to the next one.
     """
     name: str | None = start
-    seen = {p["pool"] for p in record["pools"]}
+    seen: set[str] = set()  # this walk's pools: the compiler refuses loops; this is a backstop
     while name is not None and name not in seen:
         seen.add(name)
         pool = ctx.policy.pools[name]
@@ -213,7 +217,7 @@ def _screen_pool(ctx: Context, pool: Pool, via: str) -> tuple[list[str], dict[st
         entry["named_rep"] = rep_id
         eligible, verdicts = screen(ctx, scope, [rep_id])
     else:
-        eligible, verdicts = screen(ctx, scope, [m.rep for m in pool.members])
+        eligible, verdicts = screen(ctx, scope, pool.member_ids)
     entry["candidates"] = verdicts
     return eligible, entry
 

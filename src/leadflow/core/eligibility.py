@@ -1,15 +1,16 @@
-"""Who may take a lead right now: a chain of small checks, each naming why it drops a rep.
+"""Who may take a lead right now: a chain of filters, each naming why it drops a rep.
 
-Every check answers None (the rep passes) or the reason it excludes the rep, as the decision
-record shows it: ``inactive``, ``away``, ``time_off``, ``outside_hours``, ``cap_per_day 12/12``,
-``cap_per_week 40/40``, ``cap_open 40/40``, ``pool_cap_per_day 5/5`` (and per week, open),
-``skill_missing es``, ``previous_owner``. The first check that fails names the reason; the
-order below is the order a person would ask in (is the rep working at all, now, with room, fit).
+Each filter takes the candidates still standing, keeps the ones that pass and records a reason
+for each one it drops, as the decision record shows it: ``inactive``, ``away``, ``time_off``,
+``outside_hours``, ``cap_per_day 12/12``, ``cap_per_week 40/40``, ``cap_open 40/40``,
+``pool_cap_per_day 5/5`` (and per week, open), ``skill_missing es``, ``previous_owner``. The
+first filter that drops a rep names the reason; the order is the order a person would ask in
+(is the rep working at all, now, with room, a fit).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from leadflow.core.calendar import local_day, next_day_start, next_week_start
 from leadflow.core.conditions import lookup
 from leadflow.core.lead import Lead
 from leadflow.core.policy import Caps, Policy, Pool, Rep
-from leadflow.core.state import RepState, RoutingState
+from leadflow.core.state import NO_REP_STATE, Counter, RepState, RoutingState
 
 
 @dataclass(slots=True)
@@ -54,53 +55,132 @@ class Context:
         return known
 
 
-Check = Callable[[Context, Scope, Rep, RepState], str | None]
+Candidate = tuple[Rep, RepState]
+Filter = Callable[[Context, Scope, list[Candidate], dict[str, str]], list[Candidate]]
 
 
-def inactive(ctx: Context, scope: Scope, rep: Rep, rs: RepState) -> str | None:
-    active = rep.active if rs.active is None else rs.active
-    return None if active else "inactive"
+def inactive(
+    ctx: Context, scope: Scope, cands: list[Candidate], out: dict[str, str]
+) -> list[Candidate]:
+    kept = []
+    for c in cands:
+        rep, rs = c
+        if rep.active if rs.active is None else rs.active:
+            kept.append(c)
+        else:
+            out[rep.id] = "inactive"
+    return kept
 
 
-def away(ctx: Context, scope: Scope, rep: Rep, rs: RepState) -> str | None:
-    return "away" if rs.presence == "away" else None
+def away(
+    ctx: Context, scope: Scope, cands: list[Candidate], out: dict[str, str]
+) -> list[Candidate]:
+    kept = []
+    for c in cands:
+        if c[1].presence == "away":
+            out[c[0].id] = "away"
+        else:
+            kept.append(c)
+    return kept
 
 
-def time_off(ctx: Context, scope: Scope, rep: Rep, rs: RepState) -> str | None:
-    periods = rep.time_off if rs.time_off is None else rs.time_off
+def time_off(
+    ctx: Context, scope: Scope, cands: list[Candidate], out: dict[str, str]
+) -> list[Candidate]:
     t = ctx.t
-    return "time_off" if any(p.start <= t < p.end for p in periods) else None
+    kept = []
+    for c in cands:
+        rep, rs = c
+        periods = rep.time_off if rs.time_off is None else rs.time_off
+        for period in periods:
+            if period.start <= t < period.end:
+                out[rep.id] = "time_off"
+                break
+        else:
+            kept.append(c)
+    return kept
 
 
-def outside_hours(ctx: Context, scope: Scope, rep: Rep, rs: RepState) -> str | None:
-    if not scope.respect_hours or rep.calendar is None:
-        return None
-    return None if ctx.is_open(rep.calendar) else "outside_hours"
+def outside_hours(
+    ctx: Context, scope: Scope, cands: list[Candidate], out: dict[str, str]
+) -> list[Candidate]:
+    if not scope.respect_hours:
+        return cands
+    kept = []
+    for c in cands:
+        calendar = c[0].calendar
+        if calendar is None or ctx.is_open(calendar):
+            kept.append(c)
+        else:
+            out[c[0].id] = "outside_hours"
+    return kept
 
 
-def rep_caps(ctx: Context, scope: Scope, rep: Rep, rs: RepState) -> str | None:
-    caps = rep.caps if rs.caps is None else rep.caps.merged(rs.caps)
-    return _over(caps, rs.counts.on_day, rs.counts.on_week, rs.counts.open, ctx, rep, "cap")
+def rep_caps(
+    ctx: Context, scope: Scope, cands: list[Candidate], out: dict[str, str]
+) -> list[Candidate]:
+    kept = []
+    for c in cands:
+        rep, rs = c
+        caps = rep.caps if rs.caps is None else rep.caps.merged(rs.caps)
+        reason = _over(caps, rs.counts, ctx, rep, "cap") if caps.limited else None
+        if reason is None:
+            kept.append(c)
+        else:
+            out[rep.id] = reason
+    return kept
 
 
-def pool_caps(ctx: Context, scope: Scope, rep: Rep, rs: RepState) -> str | None:
-    if scope.pool is None:
-        return None
-    c = ctx.state.pool_count(scope.pool.name, rep.id)
-    return _over(scope.pool.caps, c.on_day, c.on_week, c.open, ctx, rep, "pool_cap")
+def pool_caps(
+    ctx: Context, scope: Scope, cands: list[Candidate], out: dict[str, str]
+) -> list[Candidate]:
+    pool = scope.pool
+    if pool is None or not pool.caps.limited:
+        return cands
+    kept = []
+    for c in cands:
+        rep = c[0]
+        reason = _over(pool.caps, ctx.state.pool_count(pool.name, rep.id), ctx, rep, "pool_cap")
+        if reason is None:
+            kept.append(c)
+        else:
+            out[rep.id] = reason
+    return kept
 
 
-def skill_missing(ctx: Context, scope: Scope, rep: Rep, rs: RepState) -> str | None:
-    missing = sorted(scope.skills - rep.skills)
-    missing += ["|".join(sorted(alt)) for alt in scope.any_skills if not alt & rep.skills]
-    return f"skill_missing {','.join(missing)}" if missing else None
+def skill_missing(
+    ctx: Context, scope: Scope, cands: list[Candidate], out: dict[str, str]
+) -> list[Candidate]:
+    if not scope.skills and not scope.any_skills:
+        return cands
+    kept = []
+    for c in cands:
+        skills = c[0].skills
+        missing = sorted(scope.skills - skills)
+        missing += ["|".join(sorted(alt)) for alt in scope.any_skills if not alt & skills]
+        if missing:
+            out[c[0].id] = f"skill_missing {','.join(missing)}"
+        else:
+            kept.append(c)
+    return kept
 
 
-def previous_owner(ctx: Context, scope: Scope, rep: Rep, rs: RepState) -> str | None:
-    return "previous_owner" if rep.id in ctx.lead.previous_owners else None
+def previous_owner(
+    ctx: Context, scope: Scope, cands: list[Candidate], out: dict[str, str]
+) -> list[Candidate]:
+    previous = ctx.lead.previous_owners
+    if not previous:
+        return cands
+    kept = []
+    for c in cands:
+        if c[0].id in previous:
+            out[c[0].id] = "previous_owner"
+        else:
+            kept.append(c)
+    return kept
 
 
-CHECKS: tuple[Check, ...] = (
+FILTERS: tuple[Filter, ...] = (
     inactive,
     away,
     time_off,
@@ -112,23 +192,15 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def _over(
-    caps: Caps,
-    on_day: Callable[[int], int],
-    on_week: Callable[[int], int],
-    open_now: int,
-    ctx: Context,
-    rep: Rep,
-    prefix: str,
-) -> str | None:
+def _over(caps: Caps, counts: Counter, ctx: Context, rep: Rep, prefix: str) -> str | None:
     if caps.per_day is not None or caps.per_week is not None:
         day, week = ctx.day(rep.timezone)
-        if caps.per_day is not None and (n := on_day(day)) >= caps.per_day:
+        if caps.per_day is not None and (n := counts.on_day(day)) >= caps.per_day:
             return f"{prefix}_per_day {n}/{caps.per_day}"
-        if caps.per_week is not None and (n := on_week(week)) >= caps.per_week:
+        if caps.per_week is not None and (n := counts.on_week(week)) >= caps.per_week:
             return f"{prefix}_per_week {n}/{caps.per_week}"
-    if caps.open is not None and open_now >= caps.open:
-        return f"{prefix}_open {open_now}/{caps.open}"
+    if caps.open is not None and counts.open >= caps.open:
+        return f"{prefix}_open {counts.open}/{caps.open}"
     return None
 
 
@@ -149,31 +221,54 @@ def pool_scope(pool: Pool, lead: Lead) -> Scope:
 
 def reason_excluded(ctx: Context, scope: Scope, rep_id: str) -> str | None:
     """Why this rep may not take the lead now, or None when it may."""
-    rep = ctx.policy.reps.get(rep_id)
-    if rep is None:
-        return "unknown_rep"
-    rs = ctx.state.rep(rep_id)
-    for check in CHECKS:
-        reason = check(ctx, scope, rep, rs)
-        if reason is not None:
-            return reason
-    return None
+    return _run(ctx, scope, (rep_id,)).get(rep_id)
 
 
 def screen(
-    ctx: Context, scope: Scope, rep_ids: Iterable[str]
+    ctx: Context, scope: Scope, rep_ids: Sequence[str]
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """The eligible reps in order, and every candidate with its verdict for the record."""
+    dropped = _run(ctx, scope, rep_ids)
     eligible: list[str] = []
     verdicts: list[dict[str, Any]] = []
     for rep_id in rep_ids:
-        reason = reason_excluded(ctx, scope, rep_id)
+        reason = dropped.get(rep_id)
         if reason is None:
             eligible.append(rep_id)
-            verdicts.append({"rep": rep_id, "eligible": True})
+            verdicts.append(_eligible(rep_id))
         else:
             verdicts.append({"rep": rep_id, "eligible": False, "reason": reason})
     return eligible, verdicts
+
+
+def _run(ctx: Context, scope: Scope, rep_ids: Sequence[str]) -> dict[str, str]:
+    """Pass the candidates through every filter; the reasons of those dropped, by rep id."""
+    dropped: dict[str, str] = {}
+    reps = ctx.policy.reps
+    states = ctx.state.reps
+    cands: list[Candidate] = []
+    for rep_id in rep_ids:
+        rep = reps.get(rep_id)
+        if rep is None:
+            dropped[rep_id] = "unknown_rep"
+        else:
+            cands.append((rep, states.get(rep_id) or NO_REP_STATE))
+    for keep in FILTERS:
+        if not cands:
+            break
+        cands = keep(ctx, scope, cands, dropped)
+    return dropped
+
+
+_ELIGIBLE: dict[str, dict[str, Any]] = {}
+
+
+def _eligible(rep_id: str) -> dict[str, Any]:
+    """The record's verdict for an eligible rep: one shared, read-only dict per rep."""
+    verdict = _ELIGIBLE.get(rep_id)
+    if verdict is None:
+        verdict = _ELIGIBLE[rep_id] = {"rep": rep_id, "eligible": True}
+    return verdict
 
 
 def next_chance(ctx: Context, scope: Scope, rep_id: str) -> float | None:

@@ -13,8 +13,9 @@ Invariants a compiled `Policy` keeps:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field  # Pool has an attribute named `field`
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from leadflow.core.calendar import Calendar
@@ -28,6 +29,11 @@ class Caps:
     per_day: int | None = None
     per_week: int | None = None
     open: int | None = None
+    limited: bool = field(init=False, repr=False, compare=False)  # any limit set at all
+
+    def __post_init__(self) -> None:
+        limited = not (self.per_day is None and self.per_week is None and self.open is None)
+        object.__setattr__(self, "limited", limited)
 
     def merged(self, override: Caps | None) -> Caps:
         """These caps with every limit that `override` sets taking precedence."""
@@ -99,6 +105,10 @@ class Pool:
     skills_from: tuple[str, ...] = ()  # lead field paths whose value is a required skill
     when_unavailable: WhenUnavailable = WhenUnavailable.OVERFLOW
     field: str | None = None  # by_field: the lead field that names the rep
+    member_ids: tuple[str, ...] = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "member_ids", tuple(m.rep for m in self.members))
 
 
 class ActionKind(StrEnum):
@@ -121,6 +131,17 @@ class Rule:
     target: str  # a pool, a rep id, existing_owner / account_owner, or a nurture track
     else_pool: str | None = None  # for `assign:` when the rep is not eligible
     respect_hours: bool = True  # for `assign:`: the rep must be inside working time
+    # The record's entry when the rule does not match: built once, shared by every decision.
+    unmatched: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        reads = self.when.paths if self.when is not None else ()
+        entry = {"rule": self.name, "matched": False, "reads": reads}
+        object.__setattr__(self, "unmatched", entry)
+
+    def matched_entry(self) -> dict[str, Any]:
+        """A fresh record entry for this rule matching, for the decision to add to."""
+        return {"rule": self.name, "matched": True, "reads": self.unmatched["reads"]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,7 @@ class RotationMoved:
 
 Change = Assigned | RotationMoved
 
-_NO_REP = RepState()
+NO_REP_STATE = _NO_REP = RepState()  # how a rep never seen reads: never written to
 _NO_POOL = PoolState()
 _NO_COUNT = Counter()
 

@@ -44,7 +44,7 @@ def pick(ctx: Context, pool: Pool, eligible: list[str]) -> Pick:
 
 def round_robin(ctx: Context, pool: Pool, eligible: list[str]) -> Pick:
     ps = ctx.state.pool(pool.name)
-    order = tuple(m.rep for m in pool.members)
+    order = pool.member_ids
     start = _start_after(order, ps.last, ps.order)
     wanted = set(eligible)
     n = len(order)

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 1
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NEVER = Condition(test=lambda fields: False, paths=(), source=None)  # stands in for a bad one
+_NEVER = Condition(holds=lambda facts: False, paths=(), source=None)  # stands in for a bad one
 Intervals = tuple[tuple[int, int], ...]
 
 
@@ -376,13 +376,26 @@ class _Compiler:
             first.setdefault(doc.name, at)
             if takes_all is not None:
                 message = f"rule {doc.name!r} is never reached: rule {takes_all!r} before it has "
-                self.warning((*at, "name"), message + "no 'when', so it takes every lead")
+                self.warning((*at, "name"), message + "no 'when' and places every lead")
             when = self.when(at, doc, territories)
-            if when is None and takes_all is None:
-                takes_all = doc.name
             rule = self.rule(at, doc, when)
+            if rule is not None and when is None and takes_all is None and self.places_all(rule):
+                takes_all = doc.name
             rules.extend([rule] if rule else [])
         return rules
+
+    def places_all(self, rule: Rule) -> bool:
+        """Whether a rule that always matches also always places the lead (no fall-through).
+
+        An `assign:` without `else:` falls through when its rep is not eligible, and so does a
+        route to a by_field pool without overflow when the lead names nobody eligible.
+        """
+        if rule.action is ActionKind.ASSIGN:
+            return rule.else_pool is not None
+        if rule.action is ActionKind.ROUTE:
+            pool = self.s.pools.get(rule.target)
+            return pool is None or pool.strategy != "by_field" or pool.overflow is not None
+        return True
 
     def when(self, at: Path, doc: RuleDoc, territories: dict[str, Condition]) -> Condition | None:
         if "when" not in doc.model_fields_set:

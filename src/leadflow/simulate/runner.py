@@ -17,6 +17,7 @@ from leadflow.simulate.summary import Summary
 from leadflow.simulate.timeline import (
     LeadArrival,
     LeadStatus,
+    NotInTimeOrder,
     TimelineItem,
     count_rows,
     read_events,
@@ -43,16 +44,24 @@ def run_simulation(
         for item in (read_events(events_path, policy.timezone) if events_path else ())
         if isinstance(item, LeadStatus)
     )
-    with ExitStack() as stack:
-        sink: IO[bytes] | None = None
-        if out_path is not None:
-            sink = stack.enter_context(out_path.open("wb", buffering=1 << 20))
-        simulator = Simulator(policy, on_decision=_writer(sink), track=track)
-        items = timeline(leads_path, events_path, policy.timezone)
-        total = count_rows(leads_path) if progress else None
-        if total is not None and total >= PROGRESS_FROM:
-            items = _with_progress(items, total, stack)
-        return simulator.run(items)
+    total = count_rows(leads_path) if progress else None
+    # Files are nearly always in time order: stream them as they are, and only if one is not,
+    # start over on a timeline sorted on disk. Decisions are deterministic, so a restart
+    # rewrites exactly what the first attempt would have.
+    for optimistic in (True, False):
+        with ExitStack() as stack:
+            sink: IO[bytes] | None = None
+            if out_path is not None:
+                sink = stack.enter_context(out_path.open("wb", buffering=1 << 20))
+            simulator = Simulator(policy, on_decision=_writer(sink), track=track)
+            items = timeline(leads_path, events_path, policy.timezone, optimistic=optimistic)
+            if total is not None and total >= PROGRESS_FROM:
+                items = _with_progress(items, total, stack)
+            try:
+                return simulator.run(items)
+            except NotInTimeOrder:
+                continue
+    raise AssertionError("a sorted timeline never raises NotInTimeOrder")
 
 
 def decision_line(decision: Decision) -> bytes:

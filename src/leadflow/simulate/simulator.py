@@ -50,10 +50,17 @@ class Simulator:
     summary: Summary = field(init=False)
     held: dict[str, deque[Held]] = field(default_factory=dict)
     owners: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    wake: float | None = None
+    chances: dict[str, float | None] = field(default_factory=dict)  # per pool with held leads
+    wake: float | None = None  # the earliest of `chances`
+    pools_of: dict[str, list[str]] = field(init=False)  # rep -> pools whose holds it can free
 
     def __post_init__(self) -> None:
         self.summary = Summary(self.policy)
+        named = [p.name for p in self.policy.pools.values() if p.strategy is Strategy.BY_FIELD]
+        self.pools_of = {rep: list(named) for rep in self.policy.reps}
+        for pool in self.policy.pools.values():
+            for member in pool.members:
+                self.pools_of[member.rep].append(pool.name)
 
     def run(self, items: Iterable[TimelineItem]) -> Summary:
         """Replay every item in order, then place held leads as time goes on.
@@ -88,8 +95,13 @@ class Simulator:
         outcome = decision.outcome
         if outcome is Outcome.QUEUED:
             assert decision.pool is not None
-            self.held.setdefault(decision.pool, deque()).append(Held(lead, at, decision.rule))
-            self._plan_wake(at)
+            queue = self.held.get(decision.pool)
+            if queue is None:  # a pool newly waiting: when may one of its members be free?
+                queue = self.held[decision.pool] = deque()
+                self.chances[decision.pool] = chance = self._chance(decision.pool, lead, at)
+                if chance is not None and (self.wake is None or chance < self.wake):
+                    self.wake = chance
+            queue.append(Held(lead, at, decision.rule))
             return
         tracked = self.track is None or lead.id in self.track
         if outcome is Outcome.ASSIGNED and decision.rep is not None and tracked:
@@ -104,7 +116,7 @@ class Simulator:
         if owner is not None:
             self.state.release(*owner)
             self.summary.statuses[item.status] += 1
-            self._retry(item.at)
+            self._retry(item.at, self.pools_of[owner[0]])
         elif self._drop_held(item.lead_id):
             self.summary.closed_while_queued += 1
         else:
@@ -123,7 +135,7 @@ class Simulator:
         except (TypeError, ValueError) as exc:
             raise SimulationError(f"{item.source} line {item.line}: {exc}") from None
         self.state.update_rep(item.rep, changes)
-        self._retry(item.at)
+        self._retry(item.at, self.pools_of[item.rep])
 
     def _drop_held(self, lead_id: str) -> bool:
         for name, queue in self.held.items():
@@ -131,22 +143,26 @@ class Simulator:
                 if held.lead.id == lead_id:
                     queue.remove(held)
                     if not queue:
-                        del self.held[name]
+                        self._forget(name)
                     return True
         return False
 
     def _advance(self, until: float) -> None:
         """Run the wake-ups due by `until`, each at its own instant."""
         while self.wake is not None and self.wake <= until:
-            self._retry(self.wake)
+            at = self.wake
+            self._retry(at, [name for name, c in self.chances.items() if c is not None and c <= at])
 
-    def _retry(self, at: float) -> None:
-        """Place held leads that someone can take now, oldest first, then plan the next wake."""
-        self.wake = None
-        if not self.held:
-            return
+    def _retry(self, at: float, names: list[str]) -> None:
+        """Place the held leads of these pools that someone can take now, oldest first.
+
+        Only what can free a member calls this: a wake-up that is due, a closed lead or a
+        `rep.updated` of one of the pool's members. An assignment only ever makes reps less
+        available, so the other pools' planned wake-ups stay right.
+        """
+        wanted = set(names) & self.held.keys()
         now = _instant(at)
-        for name in list(self.held):
+        for name in [n for n in self.held if n in wanted]:  # in the order they began to wait
             queue = self.held[name]
             pool = self.policy.pools[name]
             # one verdict for every lead, unless skills or a named rep come from the lead
@@ -165,27 +181,34 @@ class Simulator:
                 self._record(decision, held.lead, at)
             if kept:
                 self.held[name] = kept
+                self.chances[name] = self._chance(name, kept[0].lead, at)
             else:
-                del self.held[name]
-        self._plan_wake(at)
+                self._forget(name)
+        self._rewake()
 
-    def _plan_wake(self, at: float) -> None:
-        """The earliest instant when time alone may free a member of a pool with held leads."""
-        chances: list[float] = []
-        for name, queue in self.held.items():
-            pool = self.policy.pools[name]
-            ctx = Context(self.policy, self.state, queue[0].lead, at)
-            scope = pool_scope(pool, queue[0].lead)
-            if pool.strategy is Strategy.BY_FIELD and pool.field is not None:
-                named = {self.policy.find_rep(lookup(h.lead.fields, pool.field)) for h in queue}
-                reps = sorted(r for r in named if r is not None)
-            else:
-                reps = [m.rep for m in pool.members]
-            for rep in reps:
-                chance = next_chance(ctx, scope, rep)
-                if chance is not None:
-                    chances.append(chance)
-        self.wake = min(chances) if chances else None
+    def _forget(self, name: str) -> None:
+        del self.held[name]
+        del self.chances[name]
+        self._rewake()
+
+    def _rewake(self) -> None:
+        known = [c for c in self.chances.values() if c is not None]
+        self.wake = min(known) if known else None
+
+    def _chance(self, name: str, lead: Lead, at: float) -> float | None:
+        """When time alone may make a member of this pool eligible for its held leads."""
+        pool = self.policy.pools[name]
+        ctx = Context(self.policy, self.state, lead, at)
+        scope = pool_scope(pool, lead)
+        if pool.strategy is Strategy.BY_FIELD and pool.field is not None:
+            queue = self.held.get(name, ())
+            named = {self.policy.find_rep(lookup(h.lead.fields, pool.field)) for h in queue}
+            named.add(self.policy.find_rep(lookup(lead.fields, pool.field)))
+            reps = sorted(r for r in named if r is not None)
+        else:
+            reps = [m.rep for m in pool.members]
+        chances = [c for rep in reps if (c := next_chance(ctx, scope, rep)) is not None]
+        return min(chances) if chances else None
 
 
 def _instant(t: float) -> datetime:

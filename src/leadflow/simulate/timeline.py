@@ -113,31 +113,30 @@ def timeline(
     *,
     chunk_size: int = 200_000,
     tmpdir: Path | None = None,
+    optimistic: bool = False,
 ) -> Iterator[TimelineItem]:
     """All items of both files in time order, events first at the same instant, else file order.
 
     A file already in time order (checked by a quick first pass over its times) is streamed.
     Any other is sorted on disk: runs of `chunk_size` items are sorted and spilled to one
-    temporary file in `tmpdir`, then merged.
+    temporary file in `tmpdir`, then merged. With `optimistic`, the files are streamed with no
+    first pass, and `NotInTimeOrder` is raised at the first item that goes back in time: the
+    caller starts over without it (a sorted file is then read once, not twice).
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     clock = _WallClock(default_tz)
-    leads_in_order = _in_time_order(
-        _leads(leads, clock),
-        lambda: _lead_times(leads, clock),
-        leads.name,
-        chunk_size,
-        tmpdir,
-    )
+
+    def ordered(items: Iterator[TimelineItem], times: _Times, name: str) -> Iterator[TimelineItem]:
+        if optimistic:
+            return _never_back(items)
+        return _in_time_order(items, times, name, chunk_size, tmpdir)
+
+    leads_in_order = ordered(_leads(leads, clock), lambda: _lead_times(leads, clock), leads.name)
     if events is None:
         return leads_in_order
-    events_in_order = _in_time_order(
-        _events(events, clock),
-        lambda: _event_times(events, clock),
-        events.name,
-        chunk_size,
-        tmpdir,
+    events_in_order = ordered(
+        _events(events, clock), lambda: _event_times(events, clock), events.name
     )
     merged = heapq.merge(_ranked(events_in_order, 0), _ranked(leads_in_order, 1))
     return (entry[3] for entry in merged)
@@ -553,9 +552,25 @@ def _ranked(items: Iterable[TimelineItem], rank: int) -> Iterator[_Keyed]:
         yield item.at, rank, seq, item
 
 
+class NotInTimeOrder(Exception):
+    """An optimistic `timeline` met an item earlier than the one before it."""
+
+
+_Times = Callable[[], Iterator[float | None]]
+
+
+def _never_back(items: Iterator[TimelineItem]) -> Iterator[TimelineItem]:
+    last = -math.inf
+    for item in items:
+        if item.at < last:
+            raise NotInTimeOrder(f"{item.source} line {item.line}")
+        last = item.at
+        yield item
+
+
 def _in_time_order(
     items: Iterator[TimelineItem],
-    times: Callable[[], Iterator[float | None]],
+    times: _Times,
     source: str,
     chunk_size: int,
     tmpdir: Path | None,

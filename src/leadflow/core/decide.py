@@ -70,20 +70,35 @@ def decide(lead: Lead, policy: Policy, state: RoutingState, now: datetime) -> De
     record = _new_record(lead, policy, now)
     tried: list[dict[str, Any]] = record["rules"]
     facts = Facts(lead.fields)
+    predicates, count = policy.predicates, len(policy.rules)
+    start = 0
     try:
-        for rule in policy.rules:
-            if rule.when is not None and not rule.when.holds(facts):
-                tried.append(rule.unmatched)
-                continue
+        while start < count:
+            at = _first_match(predicates, facts, start)
+            tried.extend(policy.unmatched[start:at])  # shared entries of the rules that failed
+            if at == count:
+                break
+            rule = policy.rules[at]
             entry = rule.matched_entry()
             tried.append(entry)
             decision = _act(ctx, rule, entry, record, now)
             if decision is not None:
                 return decision
+            start = at + 1
         return _fallback(ctx, record, now, None, "no_rule_matched")
     finally:
-        raw = facts.raw
-        record["saw"] = {path: raw[path] for entry in tried for path in entry["reads"]}
+        if tried:
+            raw = facts.raw
+            record["saw"] = {path: raw[path] for path in policy.reads_through[len(tried) - 1]}
+
+
+def _first_match(predicates: tuple[Any, ...], facts: Facts, start: int) -> int:
+    """The index of the first rule from `start` whose condition holds; len() when none does."""
+    for at in range(start, len(predicates)):
+        holds = predicates[at]
+        if holds is None or holds(facts):
+            return at
+    return len(predicates)
 
 
 def assign_held(

@@ -204,8 +204,20 @@ def _over(caps: Caps, counts: Counter, ctx: Context, rep: Rep, prefix: str) -> s
     return None
 
 
+_STATIC_SCOPES: dict[int, tuple[Pool, Scope]] = {}  # holding the pool keeps its id unique
+
+
 def pool_scope(pool: Pool, lead: Lead) -> Scope:
     """The scope of a pool for this lead: its hours rule and the skills the lead calls for."""
+    if not pool.skills_from:  # the same for every lead: build it once
+        cached = _STATIC_SCOPES.get(id(pool))
+        if cached is not None and cached[0] is pool:
+            return cached[1]
+        if len(_STATIC_SCOPES) > 4096:  # policies come and go in a long-lived service
+            _STATIC_SCOPES.clear()
+        scope = Scope(pool, pool.respect_hours, pool.skills)
+        _STATIC_SCOPES[id(pool)] = (pool, scope)
+        return scope
     skills = set(pool.skills)
     any_skills: list[frozenset[str]] = []
     for path in pool.skills_from:

@@ -156,6 +156,21 @@ class Policy:
     format_version: int = 1
     digest: str = ""  # sha256 of the source text: names the exact policy a decision used
     published_version: int | None = None  # set by the service when a version is published
+    # Derived once, for decide(): rules are always tried as a prefix rules[0..j].
+    predicates: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    unmatched: tuple[dict[str, Any], ...] = field(init=False, repr=False, compare=False)
+    reads_through: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "predicates", tuple(r.when.holds if r.when else None for r in self.rules))
+        set_(self, "unmatched", tuple(r.unmatched for r in self.rules))
+        through: list[tuple[str, ...]] = []
+        seen: dict[str, None] = {}
+        for rule in self.rules:
+            seen.update(dict.fromkeys(rule.when.paths if rule.when else ()))
+            through.append(tuple(seen))
+        set_(self, "reads_through", tuple(through))  # fields read by rules[0..j], in order
 
     def find_rep(self, value: object) -> str | None:
         """The rep a lead field names, by id or by email, case-insensitively; else None."""

@@ -14,18 +14,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from math import gcd
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadflow.core.eligibility import Context
 from leadflow.core.policy import Member, Pool, Strategy
 from leadflow.core.state import RotationMoved
 
 
-@dataclass(frozen=True, slots=True)
-class Pick:
+class Pick(NamedTuple):
+    """The rep a strategy picked, and its state before and after, for the record."""
+
     rep: str
     before: dict[str, Any]  # the strategy's state before the pick, for the record
     after: dict[str, Any]
@@ -47,8 +47,11 @@ def round_robin(ctx: Context, pool: Pool, eligible: list[str]) -> Pick:
     order = pool.member_ids
     start = _start_after(order, ps.last, ps.order)
     wanted = set(eligible)
-    n = len(order)
-    rep = next(order[(start + i) % n] for i in range(n) if order[(start + i) % n] in wanted)
+    rep = eligible[0]  # eligible is non-empty and in member order: the wrap-around answer
+    for candidate in order[start:]:
+        if candidate in wanted:
+            rep = candidate
+            break
     return Pick(
         rep=rep,
         before={"last": ps.last},

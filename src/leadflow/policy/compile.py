@@ -4,7 +4,8 @@ The schema said each entry has the right shape; here names are resolved (a rep i
 overflow pool, a calendar), times, dates, zones and conditions are parsed, and the document is
 read as a whole for what is legal but probably wrong (a rule that can never be reached, a rep
 who never gets a lead), which becomes a warning. Nothing stops at the first problem: a policy
-author fixes a file faster from the full list.
+author fixes a file faster from the full list. Calendars and time off are compiled in
+`calendars`; `compile_time_off`, `time_off` and `TimeOffError` are re-exported from there.
 
 Names written in an entry that has shape errors still count as defined, so one typo in a rep
 gives one error rather than one more for every pool that lists the rep.
@@ -13,22 +14,9 @@ gives one error rather than one more for every pool that lists the rep.
 from __future__ import annotations
 
 import difflib
-import itertools
-import re
-from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from leadflow.core.calendar import (
-    DAY_NAMES,
-    Calendar,
-    CalendarError,
-    parse_days,
-    parse_interval,
-    parse_local,
-    to_epoch,
-    validate_holiday_code,
-)
 from leadflow.core.conditions import Condition, ConditionError, compile_condition
 from leadflow.core.policy import (
     NO_CAPS,
@@ -36,7 +24,6 @@ from leadflow.core.policy import (
     ActionKind,
     Caps,
     Member,
-    Period,
     Policy,
     Pool,
     Rep,
@@ -44,8 +31,8 @@ from leadflow.core.policy import (
     Strategy,
     WhenUnavailable,
 )
+from leadflow.policy.calendars import TimeOffError, compile_calendar, compile_time_off, time_off
 from leadflow.policy.schema import (
-    CalendarDoc,
     CapsDoc,
     PoolDoc,
     RepDoc,
@@ -59,9 +46,16 @@ if TYPE_CHECKING:
     from leadflow.policy import Report
 
 FORMAT_VERSION = 1
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NEVER = Condition(holds=lambda facts: False, paths=(), source=None)  # stands in for a bad one
-Intervals = tuple[tuple[int, int], ...]
+
+__all__ = [
+    "FORMAT_VERSION",
+    "TimeOffError",
+    "compile_sections",
+    "compile_time_off",
+    "time_off",
+    "unknown",
+]
 
 
 def unknown(kind: str, name: str, known: list[str], where: str = "") -> str:
@@ -75,55 +69,6 @@ def unknown(kind: str, name: str, known: list[str], where: str = "") -> str:
     if len(known) <= 12:
         return f"{message} (known {kind}s: {', '.join(known)})"
     return message
-
-
-class TimeOffError(ValueError):
-    """Time off that cannot be read; `field` is `from` or `to`."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def time_off(start: str, end: str, timezone: str, note: str | None = None) -> Period:
-    """Time off in a rep's zone: a date is a whole day (`to` included), a date-time exact.
-
-    `2026-12-21` to `2026-12-31` is [21 Dec 00:00, 1 Jan 00:00); `2026-11-03T13:00` to
-    `2026-11-03T17:30` is those four and a half hours. An offset in the text wins over the zone.
-    """
-    begins = _instant("from", start, timezone, day_end=False)
-    ends = _instant("to", end, timezone, day_end=True)
-    if ends <= begins:
-        how = "ends before it starts" if ends < begins else "is empty: it ends when it starts"
-        raise TimeOffError(f"time off {start} to {end} {how}", "to")
-    return Period(begins, ends, f"{start}..{end}" + (f" ({note})" if note else ""))
-
-
-def compile_time_off(periods: Any, timezone: str) -> tuple[Period, ...]:
-    """Time off written as in a policy, `[{from, to, note?}]`, from outside one (an event)."""
-    if not isinstance(periods, list):
-        raise ValueError("time_off: expected a list of {from, to}")
-    compiled = []
-    for i, item in enumerate(periods):
-        start, end = (item.get("from"), item.get("to")) if isinstance(item, dict) else (0, 0)
-        if not isinstance(start, str) or not isinstance(end, str):
-            raise ValueError(f"time_off[{i}]: expected {{from, to}} with dates or date-times")
-        try:
-            compiled.append(time_off(start, end, timezone, item.get("note")))
-        except TimeOffError as exc:
-            raise ValueError(f"time_off[{i}].{exc.field}: {exc}") from None
-    return tuple(compiled)
-
-
-def _instant(field: str, text: str, timezone: str, *, day_end: bool) -> float:
-    try:
-        if day_end and _DATE.fullmatch(text.strip()):
-            following = date.fromisoformat(text.strip()) + timedelta(days=1)
-            return to_epoch(parse_local(following.isoformat(), timezone))
-        return to_epoch(parse_local(text, timezone))
-    except ValueError:
-        expected = "expected a date such as 2026-12-21 or a date-time such as 2026-12-21T13:00"
-        raise TimeOffError(f"{expected}, got {text!r}", field) from None
 
 
 def compile_sections(sections: Sections, report: Report, digest: str) -> Policy | None:
@@ -147,7 +92,11 @@ class _Compiler:
             self.error(("version",), f"unknown policy version {s.version}: expected 1")
         if s.timezone is not None and self.zone(("timezone",), s.timezone):
             self.timezone = s.timezone
-        calendars = {n: c for n, d in s.calendars.items() if (c := self.calendar(n, d))}
+        calendars = {
+            n: c
+            for n, d in s.calendars.items()
+            if (c := compile_calendar(n, d, self.report, self.zone, self.timezone))
+        }
         territories = {name: self.territory(name, data) for name, data in s.territories.items()}
         reps = self.reps()
         pools = {name: self.pool(name, doc) for name, doc in s.pools.items()}
@@ -184,59 +133,6 @@ class _Compiler:
             self.error(path, f"unknown time zone {name!r}{hint} ({expected})")
             return False
         return True
-
-    def calendar(self, name: str, doc: CalendarDoc) -> Calendar | None:
-        at: Path = ("calendars", name)
-        problems = len(self.report.problems)
-        if doc.timezone is not None:
-            self.zone((*at, "timezone"), doc.timezone)
-        hours: dict[int, Intervals] = {}
-        given_by: dict[int, str] = {}
-        for spec, texts in doc.hours.items():
-            try:
-                days = parse_days(spec)
-            except CalendarError as exc:
-                self.error((*at, "hours", spec), str(exc), key=True)
-                continue
-            again = next((d for d in days if d in given_by), None)
-            if again is not None:
-                message = f"{DAY_NAMES[again]} is given twice, by {given_by[again]!r} and {spec!r}"
-                self.error((*at, "hours", spec), message, key=True)
-                continue
-            intervals = self.intervals((*at, "hours", spec), texts)
-            hours.update((d, intervals) for d in days)
-            given_by.update((d, spec) for d in days)
-        exceptions: dict[date, Intervals] = {}
-        for text, texts in doc.exceptions.items():
-            if not _DATE.fullmatch(text) or (day := _date(text)) is None:
-                message = f"expected a date such as 2026-12-24 as an exception, got {text!r}"
-                self.error((*at, "exceptions", text), message, key=True)
-                continue
-            exceptions[day] = self.intervals((*at, "exceptions", text), texts)
-        for i, code in enumerate(doc.holidays):
-            try:
-                validate_holiday_code(code)
-            except CalendarError as exc:
-                self.error((*at, "holidays", i), str(exc))
-        if len(self.report.problems) > problems:
-            return None
-        timezone = doc.timezone or self.timezone
-        return Calendar(name, timezone, hours, tuple(doc.holidays), exceptions)
-
-    def intervals(self, path: Path, texts: list[str]) -> Intervals:
-        """Sorted intervals of one day; overlapping ones are an error, as their meaning is lost."""
-        parsed: list[tuple[tuple[int, int], int]] = []
-        for i, text in enumerate(texts):
-            try:
-                parsed.append((parse_interval(text), i))
-            except CalendarError as exc:
-                self.error((*path, i), str(exc))
-        parsed.sort()
-        for (earlier, i), (later, j) in itertools.pairwise(parsed):
-            if later[0] < earlier[1]:
-                message = f"interval {texts[j]!r} overlaps {texts[i]!r} on {path[-1]}"
-                self.error((*path, j), message)
-        return tuple(interval for interval, _ in parsed)
 
     def territory(self, name: str, data: Any) -> Condition:
         try:
@@ -447,10 +343,3 @@ class _Compiler:
             if doc.active and doc.id not in reached:
                 message = f"rep {doc.id!r} is in no pool and no rule assigns to them: "
                 self.warning(("reps", i, "id"), message + "they never get a lead")
-
-
-def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None

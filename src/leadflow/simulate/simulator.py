@@ -20,7 +20,7 @@ from leadflow.core.conditions import lookup
 from leadflow.core.decide import Decision, Outcome, assign_held, decide
 from leadflow.core.eligibility import Context, next_chance, pool_scope
 from leadflow.core.lead import Lead
-from leadflow.core.policy import Caps, Policy, Strategy
+from leadflow.core.policy import Caps, Policy, Pool, Strategy
 from leadflow.core.state import RoutingState
 from leadflow.policy.compile import compile_time_off
 from leadflow.simulate.summary import Summary
@@ -51,6 +51,7 @@ class Simulator:
     held: dict[str, deque[Held]] = field(default_factory=dict)
     owners: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     chances: dict[str, float | None] = field(default_factory=dict)  # per pool with held leads
+    held_in: dict[str, str] = field(default_factory=dict)  # held lead id -> its pool
     wake: float | None = None  # the earliest of `chances`
     pools_of: dict[str, list[str]] = field(init=False)  # rep -> pools whose holds it can free
 
@@ -102,6 +103,7 @@ class Simulator:
                 if chance is not None and (self.wake is None or chance < self.wake):
                     self.wake = chance
             queue.append(Held(lead, at, decision.rule))
+            self.held_in[lead.id] = decision.pool
             return
         tracked = self.track is None or lead.id in self.track
         if outcome is Outcome.ASSIGNED and decision.rep is not None and tracked:
@@ -138,14 +140,17 @@ class Simulator:
         self._retry(item.at, self.pools_of[item.rep])
 
     def _drop_held(self, lead_id: str) -> bool:
-        for name, queue in self.held.items():
-            for held in queue:
-                if held.lead.id == lead_id:
-                    queue.remove(held)
-                    if not queue:
-                        self._forget(name)
-                    return True
-        return False
+        name = self.held_in.pop(lead_id, None)
+        if name is None:
+            return False
+        queue = self.held[name]
+        for held in queue:
+            if held.lead.id == lead_id:
+                queue.remove(held)
+                break
+        if not queue:
+            self._forget(name)
+        return True
 
     def _advance(self, until: float) -> None:
         """Run the wake-ups due by `until`, each at its own instant."""
@@ -165,18 +170,22 @@ class Simulator:
         for name in [n for n in self.held if n in wanted]:  # in the order they began to wait
             queue = self.held[name]
             pool = self.policy.pools[name]
-            # one verdict for every lead, unless skills or a named rep come from the lead
-            uniform = not pool.skills_from and pool.strategy is not Strategy.BY_FIELD
+            # Leads that ask the same of the pool get the same verdict, and an assignment only
+            # makes reps less available: once a kind of lead finds nobody, skip its like.
+            failed: set[Any] = set()
             kept: deque[Held] = deque()
             while queue:
                 held = queue.popleft()
+                kind = self._kind(pool, held.lead)
+                if kind in failed:
+                    kept.append(held)
+                    continue
                 decision = assign_held(held.lead, name, held.rule, self.policy, self.state, now)
                 if decision is None:
                     kept.append(held)
-                    if uniform:
-                        kept.extend(queue)
-                        queue.clear()
+                    failed.add(kind)
                     continue
+                del self.held_in[held.lead.id]
                 self.summary.held_seconds.append(at - held.since)
                 self._record(decision, held.lead, at)
             if kept:
@@ -185,6 +194,17 @@ class Simulator:
             else:
                 self._forget(name)
         self._rewake()
+
+    @staticmethod
+    def _kind(pool: Pool, lead: Lead) -> Any:
+        """What a held lead asks of its pool: the same for every lead, unless skills or a named
+        rep come from the lead's fields."""
+        if pool.strategy is Strategy.BY_FIELD and pool.field is not None:
+            return lookup(lead.fields, pool.field)
+        if not pool.skills_from:
+            return None
+        scope = pool_scope(pool, lead)
+        return (scope.skills, scope.any_skills)
 
     def _forget(self, name: str) -> None:
         del self.held[name]

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): translates requests into use cases of `leadflow.service`, and back."""

@@ -1,0 +1,347 @@
+"""Use cases that route: take in a lead, record what a rep did with it, reassign it.
+
+Each is one function over one transaction: lock the routing clock, read, call the core, write
+the lead, its decision, its timeline and the state changes together, commit, and only then
+answer. A lead acknowledged with a 2xx is committed; a crash before the commit loses nothing
+that was acknowledged, and routes nothing twice.
+
+The lifecycle is a table (`MOVES`): an event is allowed from the statuses listed for it, and
+anything else is a `Conflict` that changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from leadflow.core.calendar import local_day, to_epoch
+from leadflow.core.decide import Decision, Outcome, decide
+from leadflow.core.lead import Lead
+from leadflow.core.policy import Policy
+from leadflow.core.state import Assigned, Change, RoutingState
+from leadflow.service.context import Services
+from leadflow.service.errors import Conflict, Forbidden, Invalid, NotFound
+from leadflow.store.routing import lock_clock
+from leadflow.store.tables import DecisionRow, LeadEventRow, LeadRow, RoutingClockRow
+
+log = logging.getLogger("leadflow.routing")
+
+OWNED = frozenset({"assigned", "accepted", "contacted", "meeting_booked", "qualified"})
+CLOSED = frozenset({"won", "lost", "disqualified"})
+WAITING = frozenset({"queued", "unassigned", "nurture"})
+# event -> the statuses it may follow; the lead's new status is the event's name
+MOVES: dict[str, frozenset[str]] = {
+    "accepted": frozenset({"assigned"}),
+    "rejected": frozenset({"assigned", "accepted"}),
+    "contacted": frozenset({"assigned", "accepted"}),
+    "meeting_booked": frozenset({"assigned", "accepted", "contacted"}),
+    "qualified": frozenset({"assigned", "accepted", "contacted", "meeting_booked"}),
+    "disqualified": OWNED | WAITING,
+    "won": OWNED,
+    "lost": OWNED,
+}
+EVENTS = tuple(MOVES)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: the API key's name and role, and its rep for the `rep` role."""
+
+    name: str
+    role: str  # intake | rep | manager | admin
+    rep_id: str | None = None
+
+
+SYSTEM = Actor("leadflow", "admin")
+
+
+@dataclass(frozen=True)
+class NewLead:
+    fields: dict[str, Any]
+    payload: dict[str, Any]  # as received
+    source: str | None = None
+    external_id: str | None = None
+    idempotency_key: str | None = None
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What intake answers: the lead as routed, and whether this is a replay of the first answer."""
+
+    lead_id: str
+    status: str
+    owner: str | None
+    pool: str | None
+    rule: str | None
+    decision_id: int | None
+    replayed: bool = False
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.lead_id,
+            "status": self.status,
+            "owner": self.owner,
+            "pool": self.pool,
+            "rule": self.rule,
+            "decision_id": self.decision_id,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class _Txn:
+    """The parts of one routing transaction."""
+
+    svc: Services
+    session: Session
+    clock: RoutingClockRow
+    now: datetime
+    policy: Policy | None
+    version: int | None = None  # set when the transaction changed routing state
+    _state: RoutingState | None = None
+
+    def state(self) -> RoutingState:
+        """The routing state for this transaction, fetched once (the policy is known)."""
+        assert self.policy is not None
+        if self._state is None:
+            self._state = self.svc.routing.state_for(self.session, self.clock, self.policy)
+        return self._state
+
+    def save(self, changes: tuple[Change, ...]) -> None:
+        self.state()
+        self.svc.routing.save(self.session, changes)
+        self._moved()
+
+    def release(self, rep_id: str, pool: str | None) -> None:
+        self.state()
+        self.svc.routing.release(self.session, rep_id, pool)
+        self._moved()
+
+    def _moved(self) -> None:
+        if self.version is None:  # the clock moves once per transaction
+            self.clock.version += 1
+            self.version = self.clock.version
+
+    def event(self, lead_id: str, type_: str, actor: str, **data: Any) -> None:
+        self.session.add(
+            LeadEventRow(lead_id=lead_id, at=self.now, type=type_, actor=actor, data=data)
+        )
+
+
+def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
+    """Store a new lead and route it, in one transaction; a retry with the same key replays."""
+    with svc.store.writing() as session:
+        txn = _begin(svc, session)  # under the routing lock, so two retries cannot both insert
+        known = _existing(session, new)
+        if known is not None:
+            first = known.first_response or {}
+            return Routed(
+                lead_id=known.id,
+                status=first.get("status", known.status),
+                owner=first.get("owner"),
+                pool=first.get("pool"),
+                rule=first.get("rule"),
+                decision_id=first.get("decision_id"),
+                replayed=True,
+                reason=first.get("reason"),
+            )
+        row = LeadRow(
+            id=str(uuid.uuid4()),
+            external_id=new.external_id,
+            idempotency_key=new.idempotency_key,
+            source=new.source,
+            received_at=new.received_at or txn.now,
+            payload=new.payload,
+            fields=new.fields,
+            status="received",
+            previous_owners=[],
+            updated_at=txn.now,
+        )
+        session.add(row)
+        txn.event(row.id, "received", actor.name, source=new.source)
+        routed = _route(txn, row, actor)
+        row.first_response = routed.as_dict()
+    _committed(svc, txn)
+    return routed
+
+
+def record_event(
+    svc: Services,
+    lead_id: str,
+    event: str,
+    actor: Actor,
+    at: datetime | None = None,
+    note: str | None = None,
+) -> Routed:
+    """A rep's or manager's event on a lead; `rejected` routes it again, never back to an owner."""
+    if event not in MOVES:
+        raise Invalid(f"unknown event {event!r}: expected one of {', '.join(EVENTS)}", field="type")
+    with svc.store.writing() as session:
+        txn = _begin(svc, session)
+        row = _lead_for(session, lead_id, actor)
+        if row.status not in MOVES[event]:
+            allowed = ", ".join(sorted(MOVES[event]))
+            raise Conflict(
+                f"a lead that is {row.status} cannot be {event} (only from: {allowed})",
+                status=row.status,
+                event=event,
+            )
+        txn.event(row.id, event, actor.name, at=(at or txn.now).isoformat(), note=note)
+        if event == "rejected":
+            routed = _reroute(txn, row, actor, why="rejected")
+        else:
+            if event in CLOSED and row.owner is not None and txn.policy is not None:
+                txn.release(row.owner, row.pool)
+            row.status = event
+            row.updated_at = txn.now
+            routed = _routed(row, txn)
+    _committed(svc, txn)
+    return routed
+
+
+def reassign(svc: Services, lead_id: str, actor: Actor, to_rep: str | None = None) -> Routed:
+    """Move a lead to a named rep, or (`to_rep` None) through the policy again."""
+    if actor.role not in ("manager", "admin"):
+        raise Forbidden("only a manager or an admin may reassign a lead")
+    with svc.store.writing() as session:
+        txn = _begin(svc, session)
+        row = _lead_for(session, lead_id, actor)
+        if row.status in CLOSED:
+            raise Conflict(f"a lead that is {row.status} cannot be reassigned", status=row.status)
+        if to_rep is None:
+            routed = _reroute(txn, row, actor, why="reassigned")
+        else:
+            routed = _assign_by_hand(txn, row, actor, to_rep)
+    _committed(svc, txn)
+    return routed
+
+
+def _begin(svc: Services, session: Session) -> _Txn:
+    clock = lock_clock(session)
+    return _Txn(svc, session, clock, svc.clock(), svc.policies.active(session))
+
+
+def _committed(svc: Services, txn: _Txn) -> None:
+    if txn.version is not None:
+        svc.routing.committed(txn.version)
+
+
+def _existing(session: Session, new: NewLead) -> LeadRow | None:
+    keys = []
+    if new.idempotency_key is not None:
+        keys.append(LeadRow.idempotency_key == new.idempotency_key)
+    if new.external_id is not None:
+        keys.append(LeadRow.external_id == new.external_id)
+    if not keys:
+        return None
+    return session.scalars(select(LeadRow).where(or_(*keys)).limit(1)).first()
+
+
+def _lead_for(session: Session, lead_id: str, actor: Actor) -> LeadRow:
+    row = session.scalars(select(LeadRow).where(LeadRow.id == lead_id)).first()
+    if row is None or (actor.role == "rep" and row.owner != actor.rep_id):
+        raise NotFound(f"no lead {lead_id!r}")  # a rep does not learn of others' leads
+    if actor.role == "intake":
+        raise Forbidden("an intake key may only post leads")
+    return row
+
+
+def _route(txn: _Txn, row: LeadRow, actor: Actor) -> Routed:
+    """Decide for this lead under the active policy, and write everything that follows."""
+    if txn.policy is None:
+        reason = "no active policy: publish one with PUT /api/v1/policy"
+        return _unplaced(txn, row, reason)
+    lead = Lead(row.id, row.fields, frozenset(row.previous_owners))
+    decision = decide(lead, txn.policy, txn.state(), txn.now)
+    txn.save(decision.changes)
+    return _store_decision(txn, row, decision)
+
+
+def _store_decision(txn: _Txn, row: LeadRow, decision: Decision) -> Routed:
+    stored = DecisionRow(
+        lead_id=row.id,
+        at=txn.now,
+        outcome=decision.outcome.value,
+        rep=decision.rep,
+        pool=decision.pool,
+        rule=decision.rule,
+        policy_version=txn.policy.published_version if txn.policy else None,
+        record=decision.record,
+    )
+    txn.session.add(stored)
+    txn.session.flush()  # the decision's id, for the lead and the answer
+    row.status = decision.outcome.value
+    row.owner, row.pool, row.rule = decision.rep, decision.pool, decision.rule
+    row.decision_id = stored.id
+    row.updated_at = txn.now
+    data = {"decision_id": stored.id, "rep": decision.rep, "pool": decision.pool}
+    txn.event(row.id, decision.outcome.value, "leadflow", rule=decision.rule, **data)
+    if decision.outcome is Outcome.UNASSIGNED:
+        _alert(txn, row, decision.reason or "unassigned")
+    log.info(
+        "lead.%s lead_id=%s rep=%s pool=%s rule=%s decision_id=%s",
+        decision.outcome.value,
+        row.id,
+        decision.rep,
+        decision.pool,
+        decision.rule,
+        stored.id,
+    )
+    return _routed(row, txn, decision.reason)
+
+
+def _unplaced(txn: _Txn, row: LeadRow, reason: str) -> Routed:
+    row.status = "unassigned"
+    row.updated_at = txn.now
+    _alert(txn, row, reason)
+    return _routed(row, txn, reason)
+
+
+def _alert(txn: _Txn, row: LeadRow, reason: str) -> None:
+    """An unassigned lead is never silent: it is in the timeline and the log as an alert."""
+    txn.event(row.id, "alert", "leadflow", reason=reason)
+    log.warning("lead.unassigned lead_id=%s reason=%s", row.id, reason)
+
+
+def _reroute(txn: _Txn, row: LeadRow, actor: Actor, why: str) -> Routed:
+    owner = row.owner
+    if owner is not None and txn.policy is not None:
+        txn.release(owner, row.pool)
+        row.previous_owners = [*row.previous_owners, owner]
+    txn.event(row.id, "rerouted", actor.name, reason=why, previous_owner=owner)
+    return _route(txn, row, actor)
+
+
+def _assign_by_hand(txn: _Txn, row: LeadRow, actor: Actor, rep_id: str) -> Routed:
+    if txn.policy is None or rep_id not in txn.policy.reps:
+        raise Invalid(f"unknown rep {rep_id!r}", field="rep")
+    if row.owner is not None:
+        txn.release(row.owner, row.pool)
+        row.previous_owners = [*row.previous_owners, row.owner]
+    t = to_epoch(txn.now)
+    day, week = local_day(txn.policy.reps[rep_id].timezone, t)
+    change = Assigned(row.id, rep_id, None, t, day, week)
+    txn.save((change,))
+    record = {
+        "lead_id": row.id,
+        "at": txn.now.isoformat(),
+        "manual": {"by": actor.name, "from": row.owner, "to": rep_id},
+        "outcome": "assigned",
+        "rep": rep_id,
+        "pool": None,
+        "reason": None,
+    }
+    decision = Decision(row.id, txn.now, Outcome.ASSIGNED, record, rep=rep_id, changes=(change,))
+    return _store_decision(txn, row, decision)
+
+
+def _routed(row: LeadRow, txn: _Txn, reason: str | None = None) -> Routed:
+    return Routed(row.id, row.status, row.owner, row.pool, row.rule, row.decision_id, reason=reason)

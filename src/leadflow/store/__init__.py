@@ -1,0 +1,1 @@
+"""The database shell: rows, connections, migrations and routing state kept in SQL."""

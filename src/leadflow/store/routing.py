@@ -1,0 +1,194 @@
+"""Routing state in the database, and the process's cache of it.
+
+A routing transaction: lock the `routing_clock` row, get the state (from the cache when the
+clock's version is the one the cache was built at, else from the rows), decide, write the rows
+the decision changed and bump the version, commit. Every process does the same under the same
+row lock, so decisions are serialized across processes and each one sees the state the one
+before left. The cache only saves the reload when nobody else routed in between.
+
+Invariants:
+- the cached state is trusted only at the version recorded after a successful commit; a change
+  applied to it and not (yet) committed leaves it untrusted, so a failed commit means a reload;
+- rows are written from the cached objects after `RoutingState.apply`, under the lock, so the
+  read-modify-write cannot race.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from leadflow.core.calendar import to_epoch
+from leadflow.core.policy import Caps, Period, Policy
+from leadflow.core.state import Assigned, Change, Counter, PoolState, RepState, RoutingState
+from leadflow.store.tables import (
+    PoolCounterRow,
+    PoolStateRow,
+    RepStateRow,
+    RepTimeOffRow,
+    RoutingClockRow,
+)
+
+
+def lock_clock(session: Session) -> RoutingClockRow:
+    """Take the routing lock (the clock row, FOR UPDATE) for the rest of the transaction."""
+    query = select(RoutingClockRow).where(RoutingClockRow.id == 1).with_for_update()
+    clock = session.execute(query).scalar_one_or_none()
+    if clock is None:  # a new database; created by the migration, so only in odd cases
+        clock = RoutingClockRow(id=1, version=0)
+        session.add(clock)
+        session.flush()
+    return clock
+
+
+def load_state(session: Session, policy: Policy) -> RoutingState:
+    """The whole routing state from its rows (time off: the policy's and the runtime's)."""
+    state = RoutingState()
+    extra: dict[str, list[Period]] = {}
+    for off in session.scalars(select(RepTimeOffRow).order_by(RepTimeOffRow.id)):
+        label = off.note or f"{off.starts_at.isoformat()}..{off.ends_at.isoformat()}"
+        period = Period(to_epoch(off.starts_at), to_epoch(off.ends_at), label)
+        extra.setdefault(off.rep_id, []).append(period)
+    for row in session.scalars(select(RepStateRow)):
+        state.reps[row.rep_id] = RepState(
+            active=row.active,
+            presence=row.presence,
+            caps=Caps(**row.caps) if row.caps else None,
+            counts=Counter(row.day, row.day_count, row.week, row.week_count, row.open_count),
+            last_assigned_at=row.last_assigned_at,
+        )
+    for rep_id, periods in extra.items():
+        rs = state.reps.get(rep_id)
+        if rs is None:
+            rs = state.reps[rep_id] = RepState()
+        own = policy.reps[rep_id].time_off if rep_id in policy.reps else ()
+        rs.time_off = (*own, *periods)
+    for pool_row in session.scalars(select(PoolStateRow)):
+        state.pools[pool_row.pool] = PoolState(
+            last=pool_row.last, order=tuple(pool_row.order), position=pool_row.position
+        )
+    for c in session.scalars(select(PoolCounterRow)):
+        ps = state.pools.get(c.pool)
+        if ps is None:
+            ps = state.pools[c.pool] = PoolState()
+        ps.counts[c.rep_id] = Counter(c.day, c.day_count, c.week, c.week_count, c.open_count)
+    return state
+
+
+def write_rep(session: Session, rep_id: str, rs: RepState) -> None:
+    c = rs.counts
+    _upsert(
+        session,
+        RepStateRow,
+        {"rep_id": rep_id},
+        active=rs.active,
+        presence=rs.presence,
+        caps=_caps(rs.caps),
+        day=c.day,
+        day_count=c.day_count,
+        week=c.week,
+        week_count=c.week_count,
+        open_count=c.open,
+        last_assigned_at=rs.last_assigned_at,
+    )
+
+
+def write_pool(session: Session, name: str, ps: PoolState, reps: Iterable[str] = ()) -> None:
+    _upsert(
+        session,
+        PoolStateRow,
+        {"pool": name},
+        last=ps.last,
+        order=list(ps.order),
+        position=ps.position,
+    )
+    for rep_id in reps:
+        c = ps.counts.get(rep_id)
+        if c is not None:
+            _upsert(
+                session,
+                PoolCounterRow,
+                {"pool": name, "rep_id": rep_id},
+                day=c.day,
+                day_count=c.day_count,
+                week=c.week,
+                week_count=c.week_count,
+                open_count=c.open,
+            )
+
+
+def _caps(caps: Caps | None) -> dict[str, Any] | None:
+    if caps is None:
+        return None
+    return {"per_day": caps.per_day, "per_week": caps.per_week, "open": caps.open}
+
+
+def _upsert(session: Session, table: Any, key: dict[str, Any], **values: Any) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).values(**key, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+
+
+@dataclass
+class RoutingCache:
+    """One process's routing state, trusted at `version` of the routing clock."""
+
+    version: int | None = None
+    state: RoutingState = field(default_factory=RoutingState)
+    policy: Policy | None = None  # the policy the state was loaded under (its time off)
+    _pending: int | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def state_for(self, session: Session, clock: RoutingClockRow, policy: Policy) -> RoutingState:
+        """The state at the clock's version: the cached one, or reloaded from the rows."""
+        with self._lock:
+            trusted = self.version == clock.version and self.policy is policy
+            if not trusted:
+                self.state = load_state(session, policy)
+                self.policy = policy
+            self.version = None  # until this transaction commits, the state is being changed
+            self._pending = clock.version + 1
+            return self.state
+
+    def save(self, session: Session, changes: Iterable[Change]) -> None:
+        """Apply a decision's changes to the state and write the rows they touched."""
+        state = self.state
+        changes = tuple(changes)
+        state.apply(changes)
+        pools: dict[str, set[str]] = {}
+        for change in changes:
+            if isinstance(change, Assigned):
+                write_rep(session, change.rep, state.reps[change.rep])
+                if change.pool is not None:
+                    pools.setdefault(change.pool, set()).add(change.rep)
+            else:
+                pools.setdefault(change.pool, set())
+        for name, reps in pools.items():
+            write_pool(session, name, state.pools[name], sorted(reps))
+
+    def release(self, session: Session, rep_id: str, pool: str | None) -> None:
+        """A lead of this rep was closed or moved away: it is no longer the rep's open load."""
+        state = self.state
+        state.release(rep_id, pool)
+        if rep_id in state.reps:
+            write_rep(session, rep_id, state.reps[rep_id])
+        if pool is not None and pool in state.pools:
+            write_pool(session, pool, state.pools[pool], [rep_id])
+
+    def committed(self, version: int) -> None:
+        """The transaction that produced `version` committed: the cached state is that version."""
+        with self._lock:
+            if self._pending == version:
+                self.version = version
+
+    def forget(self) -> None:
+        with self._lock:
+            self.version = None
+            self._pending = None

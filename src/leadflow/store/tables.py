@@ -1,0 +1,199 @@
+"""The database rows (SQLAlchemy 2). Rows are the store's own model: never passed to the core.
+
+Instants are stored as UTC and read back as aware UTC datetimes on SQLite and PostgreSQL alike.
+
+One row deserves a word: `routing_clock` (a single row, id 1). Every change to routing state
+(an assignment, a rotation step, a rep's availability, a closed lead) happens in a transaction
+that first locks this row and then bumps its `version`. That serializes routing across every
+API process, which is what keeps round robins exact and caps unbroken, and it lets a process
+keep the routing state in memory and reload it only when another process moved the version.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime, kept as UTC; a naive value is refused rather than guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: leadflow stores aware instants only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: Json,
+        list[Any]: Json,
+    }
+
+
+class RoutingClockRow(Base):
+    __tablename__ = "routing_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PolicyVersionRow(Base):
+    __tablename__ = "policy_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(default=False, index=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(120))
+    activated_at: Mapped[datetime | None]
+
+
+class RepStateRow(Base):
+    """A rep's runtime availability (overrides of the policy) and load counters."""
+
+    __tablename__ = "rep_state"
+
+    rep_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    active: Mapped[bool | None]
+    presence: Mapped[str] = mapped_column(String(20), default="available")
+    caps: Mapped[dict[str, Any] | None]
+    day: Mapped[int] = mapped_column(default=-1)
+    day_count: Mapped[int] = mapped_column(default=0)
+    week: Mapped[int] = mapped_column(default=-1)
+    week_count: Mapped[int] = mapped_column(default=0)
+    open_count: Mapped[int] = mapped_column(default=0)
+    last_assigned_at: Mapped[float | None]
+
+
+class RepTimeOffRow(Base):
+    """Time off added at runtime, on top of the policy's own `time_off`."""
+
+    __tablename__ = "rep_time_off"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rep_id: Mapped[str] = mapped_column(String(120), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+
+
+class PoolStateRow(Base):
+    __tablename__ = "pool_state"
+
+    pool: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last: Mapped[str | None] = mapped_column(String(120))
+    order: Mapped[list[Any]] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class PoolCounterRow(Base):
+    """Assignments per member from one pool, for the pool's own caps."""
+
+    __tablename__ = "pool_counters"
+
+    pool: Mapped[str] = mapped_column(String(120), primary_key=True)
+    rep_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    day: Mapped[int] = mapped_column(default=-1)
+    day_count: Mapped[int] = mapped_column(default=0)
+    week: Mapped[int] = mapped_column(default=-1)
+    week_count: Mapped[int] = mapped_column(default=0)
+    open_count: Mapped[int] = mapped_column(default=0)
+
+
+class LeadRow(Base):
+    __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_owner_status", "owner", "status"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)  # cursor order
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    source: Mapped[str | None] = mapped_column(String(120))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]]  # as received
+    fields: Mapped[dict[str, Any]]  # what rules read
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    owner: Mapped[str | None] = mapped_column(String(120))
+    pool: Mapped[str | None] = mapped_column(String(120), index=True)
+    rule: Mapped[str | None] = mapped_column(String(200))
+    decision_id: Mapped[int | None]
+    previous_owners: Mapped[list[Any]] = mapped_column(default=list)
+    first_response: Mapped[dict[str, Any] | None]  # what an idempotent retry gets back
+    updated_at: Mapped[datetime]
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(20))
+    rep: Mapped[str | None] = mapped_column(String(120))
+    pool: Mapped[str | None] = mapped_column(String(120))
+    rule: Mapped[str | None] = mapped_column(String(200))
+    policy_version: Mapped[int | None]
+    record: Mapped[dict[str, Any]]
+
+
+class LeadEventRow(Base):
+    """A lead's timeline: every event with its time and who caused it."""
+
+    __tablename__ = "lead_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime]
+    type: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(120))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)  # looked up, then hash compared
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    rep_id: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """Who changed what outside routing: reps' availability, policy versions, keys."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench demo clean
+.PHONY: run test lint types unit bench bench-service postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,11 +13,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo in ./leadflow.sqlite (loaded once; an admin key printed each time), then the server.
+run: export LEADFLOW_DATABASE_URL ?= sqlite:///$(CURDIR)/leadflow.sqlite
 run: $(STAMP)
 	$(BIN)/leadflow demo
+	$(BIN)/leadflow serve
 
-test: $(STAMP) lint types
+# The database tests run on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, trust
+# auth): start the machine's cluster when it is installed but down; fail loudly when absent.
+test: $(STAMP) lint types postgres
 	$(BIN)/python -m pytest -q
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@pg_isready -h 127.0.0.1 -p 5432
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -31,6 +41,9 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/simulate_bench.py
+
+bench-service: $(STAMP) postgres
+	$(BIN)/python bench/service_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

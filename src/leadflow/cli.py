@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 
 from leadflow.cli_policy import policy_app
+from leadflow.cli_service import mount
 from leadflow.explain import explain as explain_record
 from leadflow.explain import read_decisions
 from leadflow.policy import PolicyError
@@ -25,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(policy_app, name="policy")
+mount(app)  # serve, demo, db, apikey
 
 console = Console()
 errors = Console(stderr=True)
@@ -75,31 +76,6 @@ def explain(
     if not found:
         errors.print(f"error: no decision for lead {lead_id!r} in {decisions}", soft_wrap=True)
         raise typer.Exit(1)
-
-
-@app.command()
-def demo(
-    out: Annotated[Path | None, typer.Option(help="Write the demo's decisions here.")] = None,
-) -> None:
-    """Simulate the shipped demo policy over a few hundred demo leads and print the summary."""
-    files = resources.files("leadflow") / "demo"
-    with (
-        resources.as_file(files / "policy.yaml") as policy,
-        resources.as_file(files / "leads.csv") as leads,
-        resources.as_file(files / "events.jsonl") as events,
-    ):
-        console.print(f"[bold]leadflow demo[/bold]: {policy.name}, {leads.name}, {events.name}")
-        summary = run_simulation(policy, leads, events, out, progress=False)
-    summary.render(console)
-    console.print("Next, try:", highlight=False)
-    console.print(f"  leadflow policy check {policy}", highlight=False, soft_wrap=True)
-    console.print(
-        f"  leadflow simulate --policy {policy} --leads {leads} --events {events} "
-        "--out decisions.jsonl",
-        highlight=False,
-        soft_wrap=True,
-    )
-    console.print("  leadflow explain decisions.jsonl L-0042", highlight=False)
 
 
 def main() -> None:

@@ -160,7 +160,7 @@ def test_explain_of_an_unknown_lead_fails(files: Path) -> None:
 
 
 def test_demo_replays_the_shipped_week_of_leads(tmp_path: Path) -> None:
-    result = leadflow("demo", "--out", "demo.jsonl", cwd=tmp_path)
+    result = leadflow("demo", "--simulate", "--out", "demo.jsonl", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "400 leads" in result.stdout
     lead_ids = {line["lead_id"] for line in decisions(tmp_path / "demo.jsonl")}

@@ -118,14 +118,14 @@ class _Txn:
     def save(self, changes: tuple[Change, ...]) -> None:
         self.state()
         self.svc.routing.save(self.session, changes)
-        self._moved()
+        self.moved()
 
     def release(self, rep_id: str, pool: str | None) -> None:
         self.state()
         self.svc.routing.release(self.session, rep_id, pool)
-        self._moved()
+        self.moved()
 
-    def _moved(self) -> None:
+    def moved(self) -> None:
         if self.version is None:  # the clock moves once per transaction
             self.clock.version += 1
             self.version = self.clock.version

@@ -1,0 +1,62 @@
+"""The one place that builds the HTTP service: `create_app(settings)`.
+
+Nothing happens at import time. `create_app` builds the process's `Services` (unless a test
+hands its own in) and the app's metrics; the database is touched only when the app starts
+(migrations to the latest schema) and released when it stops.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from starlette.concurrency import run_in_threadpool
+
+import leadflow
+from leadflow.api.errors import BodyLimit, install_error_handlers
+from leadflow.api.metrics import Metrics
+from leadflow.api.routes import health, leads, policy, reps
+from leadflow.service.context import Services
+from leadflow.settings import Settings
+from leadflow.store.migrate import upgrade
+
+log = logging.getLogger("leadflow.api")
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """The leadflow API on `settings`' database; `services` to share one (tests, the CLI)."""
+    services = services or Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(upgrade, services.store.engine)
+        log.info("api.started database=%s", services.store.engine.dialect.name)
+        try:
+            yield
+        finally:
+            services.store.close()
+            log.info("api.stopped")
+
+    app = FastAPI(
+        title="leadflow",
+        version=leadflow.__version__,
+        summary="Lead distribution: every lead routed to the right rep, with the reason why.",
+        docs_url="/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for resource in (leads.router, reps.router, policy.router, health.router):
+        api.include_router(resource)
+    app.include_router(api)
+    app.include_router(health.router, include_in_schema=False)
+    return app

@@ -1,0 +1,161 @@
+"""Every error the API answers with, mapped to HTTP in this one place, in one JSON shape.
+
+    {"error": {"type": "conflict", "message": "a lead that is won cannot be contacted", ...}}
+
+ServiceError (leadflow.service.errors)   NotFound 404, Conflict 409, Invalid 422, Forbidden 403;
+                                         its detail (`status`, `field`, `problems`) is kept
+RequestValidationError                   422 "validation", with `fields`: one entry per field,
+                                         named by its dotted path in the body ("account.owner")
+HTTPException (no key, wrong role, ...)  its status, typed by it ("unauthorized", "forbidden")
+a body over `max_body_bytes`             413 "too_large", before any of it is parsed
+anything else                            500 "internal", logged with its traceback
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leadflow.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+
+log = logging.getLogger("leadflow.api")
+
+SERVICE_ERRORS: dict[type[ServiceError], tuple[int, str]] = {
+    NotFound: (404, "not_found"),
+    Conflict: (409, "conflict"),
+    Invalid: (422, "invalid"),
+    Forbidden: (403, "forbidden"),
+}
+HTTP_TYPES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_body(type_: str, message: str, **detail: Any) -> dict[str, Any]:
+    return {"error": {"type": type_, "message": message, **detail}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mapping on `app`."""
+    app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]  # narrower
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]  # same
+    app.add_exception_handler(Exception, _internal_error)
+
+
+def _service_error(request: Request, error: ServiceError) -> JSONResponse:
+    status, type_ = next(
+        (mapped for kind, mapped in SERVICE_ERRORS.items() if isinstance(error, kind)),
+        (500, "internal"),
+    )
+    log.info("api.refused status=%s type=%s path=%s", status, type_, request.url.path)
+    return JSONResponse(error_body(type_, error.message, **error.detail), status_code=status)
+
+
+def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    fields = [entry for problem in error.errors() for entry in _fields(problem)]
+    names = ", ".join(dict.fromkeys(f["field"] for f in fields))
+    body = error_body("validation", f"invalid request: {names}", fields=fields)
+    return JSONResponse(body, status_code=422)
+
+
+def _fields(problem: dict[str, Any]) -> list[dict[str, Any]]:
+    """One entry per field a problem names: most name one, a missing contact names two."""
+    where, *path = problem.get("loc") or ("body",)
+    names = (problem.get("ctx") or {}).get("fields")
+    if problem.get("type") == "json_invalid":  # its path is a position in the text
+        paths: Sequence[str] = [str(where)]
+    elif names:
+        paths = [".".join(str(p) for p in (*path, name)) for name in names]
+    else:
+        paths = [".".join(str(p) for p in path) or str(where)]
+    extra = {} if where == "body" else {"in": where}
+    return [{"field": p, "message": problem.get("msg", "invalid"), **extra} for p in paths]
+
+
+def _http_error(request: Request, error: HTTPException) -> JSONResponse:
+    type_ = HTTP_TYPES.get(error.status_code, "error")
+    message = error.detail if isinstance(error.detail, str) else json.dumps(error.detail)
+    return JSONResponse(
+        error_body(type_, message), status_code=error.status_code, headers=error.headers
+    )
+
+
+def _internal_error(request: Request, error: Exception) -> JSONResponse:
+    log.error("api.error path=%s error=%s", request.url.path, type(error).__name__, exc_info=error)
+    return JSONResponse(error_body("internal", "internal error"), status_code=500)
+
+
+class BodyLimit:
+    """Refuse a request body over `limit` bytes with 413, whether it is announced or chunked.
+
+    A `Content-Length` over the limit is refused at once. Otherwise the body is read here,
+    counting every chunk, and handed on whole: the app never sees part of a body that is
+    then refused, and a client that sends no length cannot slip past the limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await self._refuse(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: let the app see it
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([whole], receive), send)
+
+    async def _refuse(self, send: Send) -> None:
+        message = f"the request body is over the limit of {self.limit} bytes"
+        body = json.dumps(error_body("too_large", message, limit=self.limit)).encode()
+        log.info("api.refused status=413 limit=%s", self.limit)
+        headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A `receive` that gives these messages first, then whatever the client sends next."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay

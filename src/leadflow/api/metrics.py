@@ -1,0 +1,67 @@
+"""Prometheus metrics of one app: leads received, routed by outcome, time to decide.
+
+Each app has its own `CollectorRegistry` (not the process-wide default), so that two apps in
+one process (tests, a benchmark's bare endpoint beside the real one) count separately and
+never register the same name twice.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import generate_latest
+
+from leadflow.service.routing import Routed
+
+# Routing takes about a millisecond; the top buckets are for a database that is struggling.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    """The counters and the histogram the API moves, in a registry of their own."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.received = Counter(
+            "leadflow_leads_received",
+            "Leads taken in and stored (a replayed retry is not a new lead).",
+            registry=self.registry,
+        )
+        self.replayed = Counter(
+            "leadflow_leads_replayed",
+            "Retries answered with the first answer (same Idempotency-Key or external_id).",
+            registry=self.registry,
+        )
+        self.routed = Counter(
+            "leadflow_leads_routed",
+            "Leads routed on intake, by outcome (assigned, queued, nurture, unassigned, ...).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.decision_seconds = Histogram(
+            "leadflow_decision_seconds",
+            "Time inside intake: store, decide and commit one lead.",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def intake(self, routed: Routed, seconds: float) -> None:
+        """Count one intake: a new lead (received, routed, timed) or a replay."""
+        if routed.replayed:
+            self.replayed.inc()
+            return
+        self.received.inc()
+        self.routed.labels(outcome=routed.status).inc()
+        self.decision_seconds.observe(seconds)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of this registry."""
+        return generate_latest(self.registry)
+
+
+def get_metrics(request: Request) -> Metrics:
+    """The app's metrics, made by `create_app` and kept on the app."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics

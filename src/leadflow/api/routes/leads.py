@@ -1,0 +1,132 @@
+"""`/leads`: take a lead in and answer with its owner; read leads; record what reps did.
+
+Each handler translates the request, calls one use case (`leadflow.service.routing` to change
+a lead, `leadflow.service.queries` to read), and translates the answer. Roles are checked
+here (who may call at all) and in the use cases (which leads a rep may touch).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import AwareDatetime
+
+from leadflow.api.auth import require
+from leadflow.api.deps import get_services
+from leadflow.api.metrics import Metrics, get_metrics
+from leadflow.api.schemas import (
+    DecisionPublic,
+    LeadCreate,
+    LeadDetail,
+    LeadEventCreate,
+    LeadPage,
+    LeadPublic,
+    LeadRouted,
+    ReassignRequest,
+    TimelineEvent,
+)
+from leadflow.service import queries, routing
+from leadflow.service.context import Services
+from leadflow.service.routing import Actor, NewLead, Routed
+
+router = APIRouter(prefix="/leads", tags=["leads"])
+
+Svc = Annotated[Services, Depends(get_services)]
+Intake = Annotated[Actor, Depends(require("intake", "manager", "admin"))]
+Reader = Annotated[Actor, Depends(require("rep", "manager", "admin"))]
+Manager = Annotated[Actor, Depends(require("manager", "admin"))]
+
+
+async def raw_payload(request: Request) -> dict[str, Any]:
+    """The body exactly as received (parsed once: FastAPI and this share Starlette's cache).
+
+    A body that is empty, not JSON or not an object is FastAPI's to refuse (422, naming it).
+    """
+    if not await request.body():
+        return {}
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=LeadRouted,
+    responses={200: {"model": LeadRouted, "description": "A retry: the first answer again."}},
+)
+def post_lead(
+    lead: LeadCreate,
+    payload: Annotated[dict[str, Any], Depends(raw_payload)],
+    response: Response,
+    services: Svc,
+    metrics: Annotated[Metrics, Depends(get_metrics)],
+    actor: Intake,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> LeadRouted:
+    """Store a lead and route it before answering: 201 with its owner, 200 on a retry."""
+    new = NewLead(
+        fields=lead.routing_fields(),
+        payload=payload,
+        source=lead.source,
+        external_id=lead.external_id,
+        idempotency_key=idempotency_key,
+        received_at=lead.received_at,
+    )
+    started = time.perf_counter()
+    routed = routing.intake(services, new, actor)
+    metrics.intake(routed, time.perf_counter() - started)
+    if routed.replayed:
+        response.status_code = 200
+    return _routed(routed)
+
+
+@router.get("/{lead_id}", response_model=LeadDetail)
+def get_lead(lead_id: str, services: Svc, actor: Reader) -> LeadDetail:
+    """The lead as received, where it is, its timeline and its decision records."""
+    history = queries.lead_history(services, lead_id, actor)
+    return LeadDetail(
+        **LeadPublic.model_validate(history.lead).model_dump(),
+        timeline=[TimelineEvent.model_validate(row) for row in history.timeline],
+        decisions=[DecisionPublic.model_validate(row) for row in history.decisions],
+    )
+
+
+@router.get("", response_model=LeadPage)
+def list_leads(
+    services: Svc,
+    actor: Reader,
+    owner: str | None = None,
+    status: str | None = None,
+    pool: str | None = None,
+    received_since: Annotated[AwareDatetime | None, Query()] = None,
+    received_until: Annotated[AwareDatetime | None, Query()] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
+) -> LeadPage:
+    """Leads in the order they arrived, filtered, a page at a time; a rep sees only its own."""
+    where = queries.LeadFilter(owner, status, pool, received_since, received_until)
+    page = queries.list_leads(services, actor, where, cursor, limit)
+    items = [LeadPublic.model_validate(row) for row in page.leads]
+    return LeadPage(items=items, next_cursor=page.next_cursor)
+
+
+@router.post("/{lead_id}/events", response_model=LeadRouted)
+def post_event(lead_id: str, event: LeadEventCreate, services: Svc, actor: Reader) -> LeadRouted:
+    """Record an event the lead's status allows (409 otherwise); `rejected` routes it again."""
+    routed = routing.record_event(services, lead_id, event.type, actor, event.at, event.note)
+    return _routed(routed)
+
+
+@router.post("/{lead_id}/reassign", response_model=LeadRouted)
+def reassign(lead_id: str, body: ReassignRequest, services: Svc, actor: Manager) -> LeadRouted:
+    """Move the lead to a named rep, or (`{}`) through the policy again."""
+    return _routed(routing.reassign(services, lead_id, actor, body.rep))
+
+
+def _routed(routed: Routed) -> LeadRouted:
+    return LeadRouted(**routed.as_dict())

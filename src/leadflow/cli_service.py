@@ -1,0 +1,191 @@
+"""The live service's commands: `serve`, `db upgrade`, `apikey create` and `demo`.
+
+Each builds the settings from the environment (`LEADFLOW_*`) at the edge, calls one use case,
+and prints what a person needs next. `mount(app)` adds them all to the `leadflow` command.
+
+The web stack and the database layer are imported inside the commands that use them: they
+take longer to import than `leadflow policy check` takes to run, and every command would pay.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from leadflow.settings import Settings
+from leadflow.simulate.runner import run_simulation
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from leadflow.service.context import Services
+
+ROLES = ("intake", "rep", "manager", "admin")  # as `leadflow.service.keys` checks them
+
+console = Console()
+errors = Console(stderr=True)
+
+db_app = typer.Typer(name="db", help="The database: schema migrations.", no_args_is_help=True)
+apikey_app = typer.Typer(name="apikey", help="API keys for the HTTP API.", no_args_is_help=True)
+
+
+@db_app.callback()
+def db() -> None:
+    """The database: schema migrations."""
+
+
+@apikey_app.callback()
+def apikey() -> None:
+    """API keys for the HTTP API."""
+
+
+def app_from_env() -> FastAPI:
+    """The app on the environment's settings: what each uvicorn worker process builds."""
+    from leadflow.api.app import create_app
+
+    return create_app(Settings())
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes (PostgreSQL for >1).")] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Run the HTTP API (migrating the database first); the API docs are at /docs."""
+    import uvicorn
+
+    from leadflow.store.engine import Store
+    from leadflow.store.migrate import upgrade
+
+    settings = Settings()
+    store = Store(settings)
+    try:
+        upgrade(store.engine)
+    finally:
+        store.close()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print(f"leadflow API docs: http://{shown}:{port}/docs", highlight=False)
+    uvicorn.run(
+        "leadflow.cli_service:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=access_log,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the latest schema; safe to run again."""
+    from leadflow.store.engine import Store
+    from leadflow.store.migrate import upgrade
+
+    store = Store(Settings())
+    try:
+        upgrade(store.engine)
+    finally:
+        store.close()
+    console.print(f"database is up to date ({store.engine.dialect.name})", highlight=False)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
+    rep: Annotated[str | None, typer.Option(help="The rep a `rep` key belongs to.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Who holds it (default: the rep or role).")
+    ] = None,
+) -> None:
+    """Create an API key and print it: it is shown this once (only its hash is kept)."""
+    from leadflow.service.errors import Invalid
+    from leadflow.service.keys import create_key
+
+    svc = _services()
+    try:
+        key = create_key(svc, role, name or rep or role, rep_id=rep, by="cli")
+    except Invalid as exc:
+        errors.print(f"error: {exc.message}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        svc.store.close()
+    errors.print(f"{key.role} key {key.name!r} (shown once, keep it):", highlight=False)
+    typer.echo(key.token)  # alone on stdout: KEY=$(leadflow apikey create --role admin)
+
+
+def demo(
+    simulate: Annotated[
+        bool, typer.Option(help="Replay the demo week in memory instead (no database).")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="With --simulate: decisions as JSONL.")] = None,
+) -> None:
+    """Load the demo policy and a week of leads into an empty database, and make an admin key."""
+    if simulate:
+        _simulate_demo(out)
+        return
+    if out is not None:
+        errors.print("error: --out goes with --simulate", highlight=False)
+        raise typer.Exit(2)
+    from leadflow.demo.load import load_demo
+    from leadflow.service.keys import create_key
+
+    svc = _services()
+    try:
+        loaded = load_demo(svc)
+        key = create_key(svc, "admin", "demo-admin", by="demo")
+    finally:
+        svc.store.close()
+    if loaded.skipped:
+        console.print("The database has leads already: the demo loaded nothing.", highlight=False)
+    else:
+        if loaded.policy_version is not None:
+            console.print(f"Published the demo policy as version {loaded.policy_version}.")
+        by_status = ", ".join(f"{n} {s}" for s, n in loaded.statuses.most_common())
+        console.print(f"Routed {loaded.leads} demo leads: {by_status}.", highlight=False)
+    console.print(f"Admin API key (shown once): {key.token}", highlight=False, soft_wrap=True)
+
+
+def mount(app: typer.Typer) -> None:
+    """Add these commands to the `leadflow` command."""
+    app.command()(serve)
+    app.command()(demo)
+    app.add_typer(db_app, name="db")
+    app.add_typer(apikey_app, name="apikey")
+
+
+def _services() -> Services:
+    """The services on the environment's database, migrated to the latest schema."""
+    from leadflow.service.context import Services
+    from leadflow.store.migrate import upgrade
+
+    svc = Services.build(Settings())
+    upgrade(svc.store.engine)
+    return svc
+
+
+def _simulate_demo(out: Path | None) -> None:
+    """The demo policy over the demo week, in memory: the summary, and what to try next."""
+    files = resources.files("leadflow") / "demo"
+    with (
+        resources.as_file(files / "policy.yaml") as policy,
+        resources.as_file(files / "leads.csv") as leads,
+        resources.as_file(files / "events.jsonl") as events,
+    ):
+        console.print(f"[bold]leadflow demo[/bold]: {policy.name}, {leads.name}, {events.name}")
+        summary = run_simulation(policy, leads, events, out, progress=False)
+    summary.render(console)
+    console.print("Next, try:", highlight=False)
+    console.print(f"  leadflow policy check {policy}", highlight=False, soft_wrap=True)
+    console.print(
+        f"  leadflow simulate --policy {policy} --leads {leads} --events {events} "
+        "--out decisions.jsonl",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print("  leadflow explain decisions.jsonl L-0042", highlight=False)

@@ -1,0 +1,230 @@
+"""Policy versions: read the active one, publish a new one, roll back, and try a lead on one.
+
+A version's text never changes once published; exactly one version is active. Publishing and
+activating happen under the routing lock and bump the routing clock, so that every process
+(each with its own cache of routing state and policies) routes the next lead under the new
+version. Each is audited with who did it. A dry run reads only: it decides a lead under a
+version with the routing state as it stands, and stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from leadflow.core.decide import decide
+from leadflow.core.lead import Lead
+from leadflow.policy import Problem, check_policy
+from leadflow.service.context import Services
+from leadflow.service.errors import Forbidden, Invalid, NotFound
+from leadflow.service.holds import place_held
+from leadflow.service.routing import Actor
+from leadflow.store.routing import load_state, lock_clock
+from leadflow.store.tables import AuditRow, PolicyVersionRow, RoutingClockRow
+
+log = logging.getLogger("leadflow.policy")
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """One published version; `text` is left out of listings."""
+
+    version: int
+    digest: str
+    active: bool
+    created_at: datetime
+    created_by: str
+    activated_at: datetime | None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """A newly published (and active) version, and the warnings its text raised."""
+
+    version: PolicyVersion
+    warnings: list[Problem]
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a lead would get under a version, right now; nothing of it is stored."""
+
+    policy_version: int
+    outcome: str
+    rep: str | None
+    pool: str | None
+    rule: str | None
+    reason: str | None
+    record: dict[str, Any]
+
+
+def active_policy(svc: Services) -> PolicyVersion:
+    """The active version with its text; NotFound before the first is published."""
+    with svc.store.reading() as session:
+        row = session.scalars(select(PolicyVersionRow).where(PolicyVersionRow.active)).first()
+        if row is None:
+            raise NotFound("no policy yet: publish one with PUT /api/v1/policy")
+        return _version(row, with_text=True)
+
+
+def list_versions(svc: Services) -> list[PolicyVersion]:
+    """Every published version, newest first."""
+    with svc.store.reading() as session:
+        query = select(PolicyVersionRow).order_by(PolicyVersionRow.version.desc())
+        return [_version(row) for row in session.scalars(query)]
+
+
+def publish_policy(
+    svc: Services, text: str, actor: Actor, filename: str = "policy.yaml"
+) -> Published:
+    """Validate a policy and publish it as the next version, active at once.
+
+    A policy with any error is refused as a whole (`Invalid` with every problem, each at its
+    line), so a bad policy never reaches routing; warnings do not stop it.
+    """
+    _admin_only(actor, "publish a policy")
+    policy, problems = check_policy(text, filename)
+    if policy is None:
+        errors = sum(p.severity == "error" for p in problems)
+        raise Invalid(
+            f"the policy has {errors} error{'s' if errors != 1 else ''}: nothing was published",
+            problems=[problem_dict(p) for p in problems],
+        )
+    with svc.store.writing() as session:
+        clock = lock_clock(session)  # versions are numbered and switched one at a time
+        number = (session.scalar(select(func.max(PolicyVersionRow.version))) or 0) + 1
+        now = svc.clock()
+        row = PolicyVersionRow(
+            version=number,
+            text=text,
+            digest=policy.digest,
+            active=False,
+            created_at=now,
+            created_by=actor.name,
+        )
+        session.add(row)
+        session.flush()
+        _make_active(session, clock, row, now)
+        data = {"digest": policy.digest, "warnings": len(problems)}
+        _audit(session, now, actor, "policy.published", number, data)
+        published = Published(_version(row, with_text=True), list(problems))
+    _reloaded(svc, actor)
+    log.info("policy.published version=%s digest=%s by=%s", number, policy.digest, actor.name)
+    return published
+
+
+def activate_version(svc: Services, version: int, actor: Actor) -> PolicyVersion:
+    """Make a published version the active one again: a roll back (or forward)."""
+    _admin_only(actor, "activate a policy version")
+    with svc.store.writing() as session:
+        clock = lock_clock(session)
+        row = session.get(PolicyVersionRow, version)
+        if row is None:
+            raise NotFound(f"no policy version {version}")
+        before = session.scalar(select(PolicyVersionRow.version).where(PolicyVersionRow.active))
+        now = svc.clock()
+        _make_active(session, clock, row, now)
+        _audit(session, now, actor, "policy.activated", version, {"before": before})
+        activated = _version(row, with_text=True)
+    _reloaded(svc, actor)
+    log.info("policy.activated version=%s before=%s by=%s", version, before, actor.name)
+    return activated
+
+
+def dry_run(
+    svc: Services,
+    fields: dict[str, Any],
+    version: int | None = None,
+    at: datetime | None = None,
+    lead_id: str = "dry-run",
+) -> DryRun:
+    """Decide a lead under the active version (or `version`) with the routing state as it is.
+
+    The state is loaded fresh from the rows in a reading transaction: nothing is locked,
+    nothing is written, and no cache is touched, so a dry run can never change what live
+    routing does next.
+    """
+    with svc.store.reading() as session:
+        if version is None:
+            policy = svc.policies.active(session)
+            if policy is None:
+                raise NotFound("no policy yet: publish one with PUT /api/v1/policy")
+        else:
+            if session.get(PolicyVersionRow, version) is None:
+                raise NotFound(f"no policy version {version}")
+            policy = svc.policies.version(session, version)
+        state = load_state(session, policy)
+    decision = decide(Lead(lead_id, fields), policy, state, at or svc.clock())
+    assert policy.published_version is not None  # set by the policy cache
+    return DryRun(
+        policy_version=policy.published_version,
+        outcome=decision.outcome.value,
+        rep=decision.rep,
+        pool=decision.pool,
+        rule=decision.rule,
+        reason=decision.reason,
+        record=decision.record,
+    )
+
+
+def _make_active(
+    session: Session, clock: RoutingClockRow, row: PolicyVersionRow, now: datetime
+) -> None:
+    """Switch the active version, and move the routing clock so every process reloads."""
+    session.execute(
+        update(PolicyVersionRow)
+        .where(PolicyVersionRow.active, PolicyVersionRow.version != row.version)
+        .values(active=False)
+    )
+    row.active = True
+    row.activated_at = now
+    clock.version += 1
+
+
+def _reloaded(svc: Services, actor: Actor) -> None:
+    """After a switch: drop this process's routing cache, then place the leads held so far.
+
+    A new version may have new members or fewer limits, so held leads get a chance at once.
+    """
+    svc.routing.forget()
+    place_held(svc, None, actor)
+
+
+def _admin_only(actor: Actor, what: str) -> None:
+    if actor.role != "admin":
+        raise Forbidden(f"only an admin may {what}")
+
+
+def _audit(
+    session: Session, now: datetime, actor: Actor, action: str, version: int, data: dict[str, Any]
+) -> None:
+    target = f"policy:{version}"
+    session.add(AuditRow(at=now, actor=actor.name, action=action, target=target, data=data))
+
+
+def problem_dict(p: Problem) -> dict[str, Any]:
+    return {
+        "line": p.line,
+        "column": p.column,
+        "severity": p.severity,
+        "message": p.message,
+        "path": p.path,
+    }
+
+
+def _version(row: PolicyVersionRow, *, with_text: bool = False) -> PolicyVersion:
+    return PolicyVersion(
+        version=row.version,
+        digest=row.digest,
+        active=row.active,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        activated_at=row.activated_at,
+        text=row.text if with_text else None,
+    )

@@ -1,0 +1,182 @@
+"""The HTTP API's fixtures: an app on a fresh database, a fixed clock, keys, a published policy.
+
+Every test that takes `client` runs twice: on SQLite (a temporary file) and on PostgreSQL (the
+machine's, `LEADFLOW_TEST_POSTGRES_URL`, default postgres@127.0.0.1:5432/test, its `public`
+schema dropped before each test). When PostgreSQL cannot be reached the test is skipped with the
+reason, except in CI (the `CI` environment variable set), where it fails.
+
+    def test_something(client, admin, policy):
+        answer = client.post("/api/v1/leads", json={"email": "a@b.example"}, headers=admin)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+from leadflow.api.app import create_app
+from leadflow.api.auth import forget_keys
+from leadflow.service.context import Services
+from leadflow.service.keys import create_key
+from leadflow.service.policies import publish_policy
+from leadflow.service.routing import SYSTEM
+from leadflow.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "LEADFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+# A Monday, 15:00 UTC: 10:00 in New York, inside everyone's working hours.
+START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+API = "/api/v1"
+
+# Three reps in a round robin for everybody, and one for big companies.
+POLICY = """\
+version: 1
+timezone: America/New_York
+calendars:
+  us-east: {hours: {mon-fri: ["09:00-17:00"]}}
+reps:
+  - {id: alice, name: Alice Adams, email: alice@example.com, calendar: us-east}
+  - {id: bob, name: Bob Brown, email: bob@example.com, calendar: us-east}
+  - {id: chen, name: Chen Li, email: chen@example.com, calendar: us-east}
+  - {id: dana, name: Dana Diaz, email: dana@example.com, calendar: us-east}
+pools:
+  general:
+    strategy: round_robin
+    members: [alice, bob, chen]
+  enterprise:
+    strategy: round_robin
+    members: [dana]
+    overflow: general
+rules:
+  - name: enterprise
+    when: {employees: {gte: 1000}}
+    route: enterprise
+fallback: general
+"""
+
+
+class FixedClock:
+    """The service's clock in tests: it says `now` until a test moves it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def postgres_or_skip(url: str = POSTGRES_URL) -> None:
+    """Return when PostgreSQL answers; otherwise skip, or fail when running in CI."""
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except OperationalError as error:
+        reason = f"PostgreSQL is not reachable at {url}: {error.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI: the database suite may not be skipped)", pytrace=False)
+        pytest.skip(reason)
+    finally:
+        engine.dispose()
+
+
+def reset_postgres(url: str = POSTGRES_URL) -> None:
+    """An empty `public` schema: every table, sequence and the Alembic version gone."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database (not yet migrated), one of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'leadflow.sqlite'}"
+    postgres_or_skip()
+    reset_postgres()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, pool_size=4, sqlite_synchronous="NORMAL")
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FixedClock) -> Services:
+    """The app's use-case context, with the fixed clock; tests may call use cases on it."""
+    return Services.build(settings, clock=clock)
+
+
+@pytest.fixture
+def app(settings: Settings, services: Services) -> FastAPI:
+    return create_app(settings, services)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """The app, started (so migrated) and stopped around the test."""
+    with TestClient(app) as test_client:
+        yield test_client
+    forget_keys()
+
+
+@pytest.fixture
+def make_key(client: TestClient, services: Services) -> Callable[..., dict[str, str]]:
+    """`make_key(role, rep_id=None)`: the headers of a new API key with that role."""
+
+    def make(role: str, rep_id: str | None = None) -> dict[str, str]:
+        key = create_key(services, role, name=f"{role}-{rep_id or 'key'}", rep_id=rep_id)
+        return {"Authorization": f"Bearer {key.token}"}
+
+    return make
+
+
+@pytest.fixture
+def admin(make_key: Callable[..., dict[str, str]]) -> dict[str, str]:
+    """The headers of an admin key."""
+    return make_key("admin")
+
+
+@pytest.fixture
+def policy(client: TestClient, services: Services) -> int:
+    """`POLICY` published and active; its version."""
+    return publish_policy(services, POLICY, SYSTEM).version.version
+
+
+@pytest.fixture
+def post_lead(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> Callable[..., dict[str, Any]]:
+    """`post_lead(**fields)`: post a lead as admin (email given unless set), assert 201."""
+
+    def post(**fields: Any) -> dict[str, Any]:
+        body = {"email": "lead@example.com", **fields}
+        answer = client.post(f"{API}/leads", json=body, headers=admin)
+        assert answer.status_code == 201, answer.text
+        result: dict[str, Any] = answer.json()
+        return result
+
+    return post

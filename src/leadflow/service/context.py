@@ -28,12 +28,32 @@ class PolicyCache:
 
     _compiled: dict[int, Policy] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _active_at: tuple[int, Policy | None] | None = None  # (routing clock version, policy)
 
-    def active(self, session: Session) -> Policy | None:
-        """The active policy, or None before the first is published."""
+    def active(self, session: Session, clock_version: int | None = None) -> Policy | None:
+        """The active policy, or None before the first is published.
+
+        Under the routing lock, pass the clock's version: activating a version moves the
+        clock, so at an unchanged version the active policy is the one found last time.
+        """
+        known = self._active_at
+        if clock_version is not None and known is not None and known[0] == clock_version:
+            return known[1]
         query = select(PolicyVersionRow.version).where(PolicyVersionRow.active.is_(True))
         version = session.execute(query).scalar_one_or_none()
-        return None if version is None else self.version(session, version)
+        policy = None if version is None else self.version(session, version)
+        if clock_version is not None:
+            self._active_at = (clock_version, policy)
+        return policy
+
+    def routed(self, before: int, after: int) -> None:
+        """A routing transaction moved the clock from `before` to `after` and committed.
+
+        Routing never switches the policy, so what was active at `before` is active at `after`.
+        """
+        known = self._active_at
+        if known is not None and known[0] == before:
+            self._active_at = (after, known[1])
 
     def version(self, session: Session, version: int) -> Policy:
         with self._lock:

@@ -27,10 +27,10 @@ from leadflow.service.context import Services
 from leadflow.service.routing import (
     Actor,
     Routed,
-    _begin,
-    _committed,
-    _store_decision,
-    _Txn,
+    RoutingTxn,
+    begin_routing,
+    commit_routing,
+    store_decision,
 )
 from leadflow.store.tables import LeadRow
 
@@ -42,13 +42,13 @@ def place_held(svc: Services, pools: list[str] | None, actor: Actor) -> list[Rou
     queue of leads that waited longer.
     """
     with svc.store.writing() as session:
-        txn = _begin(svc, session)
+        txn = begin_routing(svc, session)
         placed = place_held_in(txn, pools, actor)
-    _committed(svc, txn)
+    commit_routing(svc, txn)
     return placed
 
 
-def place_held_in(txn: _Txn, pools: list[str] | None, actor: Actor) -> list[Routed]:
+def place_held_in(txn: RoutingTxn, pools: list[str] | None, actor: Actor) -> list[Routed]:
     """`place_held` inside a routing transaction that is already open (a rep's update)."""
     policy = txn.policy
     if policy is None:
@@ -74,7 +74,7 @@ def place_held_in(txn: _Txn, pools: list[str] | None, actor: Actor) -> list[Rout
             continue
         txn.save(decision.changes)
         txn.event(row.id, "unheld", actor.name, pool=pool.name)
-        placed.append(_store_decision(txn, row, decision))
+        placed.append(store_decision(txn, row, decision))
     return placed
 
 

@@ -30,7 +30,7 @@ from leadflow.policy.calendars import TimeOffError, time_off
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid, NotFound
 from leadflow.service.holds import place_held_in, pools_of
-from leadflow.service.routing import Actor, _begin, _committed
+from leadflow.service.routing import Actor, begin_routing, commit_routing
 from leadflow.store.routing import load_state, write_rep
 from leadflow.store.tables import AuditRow, RepTimeOffRow
 
@@ -135,7 +135,7 @@ def update_rep(svc: Services, rep_id: str, change: RepUpdate, actor: Actor) -> R
     """Change a rep's availability, audit it, and place the held leads it may now take."""
     _may_update(actor, rep_id, change)
     with svc.store.writing() as session:
-        txn = _begin(svc, session)
+        txn = begin_routing(svc, session)
         rep = _rep_in(txn.policy, rep_id)
         assert txn.policy is not None
         state = txn.state()
@@ -161,7 +161,7 @@ def update_rep(svc: Services, rep_id: str, change: RepUpdate, actor: Actor) -> R
         placed = []
         if _may_free(change):
             placed = place_held_in(txn, pools_of(txn.policy.pools, rep_id), actor)
-    _committed(svc, txn)
+    commit_routing(svc, txn)
     log.info("rep.updated rep=%s by=%s placed=%s", rep_id, actor.name, len(placed))
     return get_rep(svc, rep_id, actor)
 

@@ -97,7 +97,7 @@ class Routed:
 
 
 @dataclass
-class _Txn:
+class RoutingTxn:
     """The parts of one routing transaction."""
 
     svc: Services
@@ -126,6 +126,7 @@ class _Txn:
         self.moved()
 
     def moved(self) -> None:
+        """Routing state changed here: move the clock (once), so every process reloads."""
         if self.version is None:  # the clock moves once per transaction
             self.clock.version += 1
             self.version = self.clock.version
@@ -139,7 +140,9 @@ class _Txn:
 def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
     """Store a new lead and route it, in one transaction; a retry with the same key replays."""
     with svc.store.writing() as session:
-        txn = _begin(svc, session)  # under the routing lock, so two retries cannot both insert
+        txn = begin_routing(
+            svc, session
+        )  # under the routing lock, so two retries cannot both insert
         known = _existing(session, new)
         if known is not None:
             first = known.first_response or {}
@@ -165,11 +168,11 @@ def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
             previous_owners=[],
             updated_at=txn.now,
         )
-        session.add(row)
         txn.event(row.id, "received", actor.name, source=new.source)
         routed = _route(txn, row, actor)
         row.first_response = routed.as_dict()
-    _committed(svc, txn)
+        session.add(row)  # once routed: one INSERT, not an INSERT and an UPDATE
+    commit_routing(svc, txn)
     return routed
 
 
@@ -185,7 +188,7 @@ def record_event(
     if event not in MOVES:
         raise Invalid(f"unknown event {event!r}: expected one of {', '.join(EVENTS)}", field="type")
     with svc.store.writing() as session:
-        txn = _begin(svc, session)
+        txn = begin_routing(svc, session)
         row = _lead_for(session, lead_id, actor)
         if row.status not in MOVES[event]:
             allowed = ", ".join(sorted(MOVES[event]))
@@ -203,7 +206,7 @@ def record_event(
             row.status = event
             row.updated_at = txn.now
             routed = _routed(row, txn)
-    _committed(svc, txn)
+    commit_routing(svc, txn)
     return routed
 
 
@@ -212,7 +215,7 @@ def reassign(svc: Services, lead_id: str, actor: Actor, to_rep: str | None = Non
     if actor.role not in ("manager", "admin"):
         raise Forbidden("only a manager or an admin may reassign a lead")
     with svc.store.writing() as session:
-        txn = _begin(svc, session)
+        txn = begin_routing(svc, session)
         row = _lead_for(session, lead_id, actor)
         if row.status in CLOSED:
             raise Conflict(f"a lead that is {row.status} cannot be reassigned", status=row.status)
@@ -220,18 +223,19 @@ def reassign(svc: Services, lead_id: str, actor: Actor, to_rep: str | None = Non
             routed = _reroute(txn, row, actor, why="reassigned")
         else:
             routed = _assign_by_hand(txn, row, actor, to_rep)
-    _committed(svc, txn)
+    commit_routing(svc, txn)
     return routed
 
 
-def _begin(svc: Services, session: Session) -> _Txn:
+def begin_routing(svc: Services, session: Session) -> RoutingTxn:
     clock = lock_clock(session)
-    return _Txn(svc, session, clock, svc.clock(), svc.policies.active(session))
+    return RoutingTxn(svc, session, clock, svc.clock(), svc.policies.active(session, clock.version))
 
 
-def _committed(svc: Services, txn: _Txn) -> None:
+def commit_routing(svc: Services, txn: RoutingTxn) -> None:
     if txn.version is not None:
         svc.routing.committed(txn.version)
+        svc.policies.routed(txn.version - 1, txn.version)
 
 
 def _existing(session: Session, new: NewLead) -> LeadRow | None:
@@ -254,7 +258,7 @@ def _lead_for(session: Session, lead_id: str, actor: Actor) -> LeadRow:
     return row
 
 
-def _route(txn: _Txn, row: LeadRow, actor: Actor) -> Routed:
+def _route(txn: RoutingTxn, row: LeadRow, actor: Actor) -> Routed:
     """Decide for this lead under the active policy, and write everything that follows."""
     if txn.policy is None:
         reason = "no active policy: publish one with PUT /api/v1/policy"
@@ -262,10 +266,10 @@ def _route(txn: _Txn, row: LeadRow, actor: Actor) -> Routed:
     lead = Lead(row.id, row.fields, frozenset(row.previous_owners))
     decision = decide(lead, txn.policy, txn.state(), txn.now)
     txn.save(decision.changes)
-    return _store_decision(txn, row, decision)
+    return store_decision(txn, row, decision)
 
 
-def _store_decision(txn: _Txn, row: LeadRow, decision: Decision) -> Routed:
+def store_decision(txn: RoutingTxn, row: LeadRow, decision: Decision) -> Routed:
     stored = DecisionRow(
         lead_id=row.id,
         at=txn.now,
@@ -298,20 +302,20 @@ def _store_decision(txn: _Txn, row: LeadRow, decision: Decision) -> Routed:
     return _routed(row, txn, decision.reason)
 
 
-def _unplaced(txn: _Txn, row: LeadRow, reason: str) -> Routed:
+def _unplaced(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:
     row.status = "unassigned"
     row.updated_at = txn.now
     _alert(txn, row, reason)
     return _routed(row, txn, reason)
 
 
-def _alert(txn: _Txn, row: LeadRow, reason: str) -> None:
+def _alert(txn: RoutingTxn, row: LeadRow, reason: str) -> None:
     """An unassigned lead is never silent: it is in the timeline and the log as an alert."""
     txn.event(row.id, "alert", "leadflow", reason=reason)
     log.warning("lead.unassigned lead_id=%s reason=%s", row.id, reason)
 
 
-def _reroute(txn: _Txn, row: LeadRow, actor: Actor, why: str) -> Routed:
+def _reroute(txn: RoutingTxn, row: LeadRow, actor: Actor, why: str) -> Routed:
     owner = row.owner
     if owner is not None and txn.policy is not None:
         txn.release(owner, row.pool)
@@ -320,7 +324,7 @@ def _reroute(txn: _Txn, row: LeadRow, actor: Actor, why: str) -> Routed:
     return _route(txn, row, actor)
 
 
-def _assign_by_hand(txn: _Txn, row: LeadRow, actor: Actor, rep_id: str) -> Routed:
+def _assign_by_hand(txn: RoutingTxn, row: LeadRow, actor: Actor, rep_id: str) -> Routed:
     if txn.policy is None or rep_id not in txn.policy.reps:
         raise Invalid(f"unknown rep {rep_id!r}", field="rep")
     if row.owner is not None:
@@ -340,8 +344,8 @@ def _assign_by_hand(txn: _Txn, row: LeadRow, actor: Actor, rep_id: str) -> Route
         "reason": None,
     }
     decision = Decision(row.id, txn.now, Outcome.ASSIGNED, record, rep=rep_id, changes=(change,))
-    return _store_decision(txn, row, decision)
+    return store_decision(txn, row, decision)
 
 
-def _routed(row: LeadRow, txn: _Txn, reason: str | None = None) -> Routed:
+def _routed(row: LeadRow, txn: RoutingTxn, reason: str | None = None) -> Routed:
     return Routed(row.id, row.status, row.owner, row.pool, row.rule, row.decision_id, reason=reason)

@@ -131,9 +131,10 @@ def _caps(caps: Caps | None) -> dict[str, Any] | None:
 
 
 def _upsert(session: Session, table: Any, key: dict[str, Any], **values: Any) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    connection = session.connection()  # not Session.execute: no autoflush of pending rows
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = insert(table).values(**key, **values)
-    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+    connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
 
 
 @dataclass

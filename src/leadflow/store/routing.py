@@ -18,9 +18,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -132,9 +133,23 @@ def _caps(caps: Caps | None) -> dict[str, Any] | None:
 
 def _upsert(session: Session, table: Any, key: dict[str, Any], **values: Any) -> None:
     connection = session.connection()  # not Session.execute: no autoflush of pending rows
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(**key, **values)
-    connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+    statement = _upsert_statement(connection.dialect.name, table, tuple(key), tuple(values))
+    connection.execute(statement, {**key, **values})
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect: str, table: Any, keys: tuple[str, ...], columns: tuple[str, ...]
+) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, built once with bind parameters.
+
+    Building a new statement per row cost more than running it; one statement object per
+    table lets SQLAlchemy's compiled cache serve every later call.
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values({name: bindparam(name) for name in (*keys, *columns)})
+    excluded = {name: statement.excluded[name] for name in columns}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=excluded)
 
 
 @dataclass

@@ -24,8 +24,8 @@ from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid, NotFound
 from leadflow.service.holds import place_held
 from leadflow.service.routing import Actor
-from leadflow.store.routing import load_state, lock_clock
-from leadflow.store.tables import AuditRow, PolicyVersionRow, RoutingClockRow
+from leadflow.store.routing import RoutingClock, advance_clock, load_state, lock_clock
+from leadflow.store.tables import AuditRow, PolicyVersionRow
 
 log = logging.getLogger("leadflow.policy")
 
@@ -174,7 +174,7 @@ def dry_run(
 
 
 def _make_active(
-    session: Session, clock: RoutingClockRow, row: PolicyVersionRow, now: datetime
+    session: Session, clock: RoutingClock, row: PolicyVersionRow, now: datetime
 ) -> None:
     """Switch the active version, and move the routing clock so every process reloads."""
     session.execute(
@@ -184,7 +184,7 @@ def _make_active(
     )
     row.active = True
     row.activated_at = now
-    clock.version += 1
+    advance_clock(session, clock)
 
 
 def _reloaded(svc: Services, actor: Actor) -> None:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import event, insert, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.core.calendar import local_day, to_epoch
@@ -27,8 +27,8 @@ from leadflow.core.policy import Policy
 from leadflow.core.state import Assigned, Change, RoutingState
 from leadflow.service.context import Services
 from leadflow.service.errors import Conflict, Forbidden, Invalid, NotFound
-from leadflow.store.routing import lock_clock
-from leadflow.store.tables import DecisionRow, LeadEventRow, LeadRow, RoutingClockRow
+from leadflow.store.routing import RoutingClock, advance_clock, lock_clock
+from leadflow.store.tables import DecisionRow, LeadEventRow, LeadRow
 
 log = logging.getLogger("leadflow.routing")
 
@@ -102,11 +102,12 @@ class RoutingTxn:
 
     svc: Services
     session: Session
-    clock: RoutingClockRow
+    clock: RoutingClock
     now: datetime
     policy: Policy | None
     version: int | None = None  # set when the transaction changed routing state
     _state: RoutingState | None = None
+    _events: list[dict[str, Any]] = field(default_factory=list)
 
     def state(self) -> RoutingState:
         """The routing state for this transaction, fetched once (the policy is known)."""
@@ -128,13 +129,19 @@ class RoutingTxn:
     def moved(self) -> None:
         """Routing state changed here: move the clock (once), so every process reloads."""
         if self.version is None:  # the clock moves once per transaction
-            self.clock.version += 1
-            self.version = self.clock.version
+            self.version = advance_clock(self.session, self.clock)
 
     def event(self, lead_id: str, type_: str, actor: str, **data: Any) -> None:
-        self.session.add(
-            LeadEventRow(lead_id=lead_id, at=self.now, type=type_, actor=actor, data=data)
+        """Add to the lead's timeline; written with the others just before the commit."""
+        self._events.append(
+            {"lead_id": lead_id, "at": self.now, "type": type_, "actor": actor, "data": data}
         )
+
+    def write_events(self, _session: Session | None = None) -> None:
+        """One INSERT for the transaction's timeline events (the session's before_commit)."""
+        if self._events:
+            self.session.connection().execute(insert(LeadEventRow), self._events)
+            self._events = []
 
 
 def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
@@ -171,7 +178,7 @@ def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
         txn.event(row.id, "received", actor.name, source=new.source)
         routed = _route(txn, row, actor)
         row.first_response = routed.as_dict()
-        session.add(row)  # once routed: one INSERT, not an INSERT and an UPDATE
+        _insert_lead(session, row)
     commit_routing(svc, txn)
     return routed
 
@@ -227,9 +234,18 @@ def reassign(svc: Services, lead_id: str, actor: Actor, to_rep: str | None = Non
     return routed
 
 
+def _insert_lead(session: Session, row: LeadRow) -> None:
+    """The new lead, complete once routed, in one INSERT (Core: this runs for every lead)."""
+    values = {c.key: getattr(row, c.key) for c in LeadRow.__table__.columns if c.key != "seq"}
+    session.connection().execute(insert(LeadRow), values)
+
+
 def begin_routing(svc: Services, session: Session) -> RoutingTxn:
     clock = lock_clock(session)
-    return RoutingTxn(svc, session, clock, svc.clock(), svc.policies.active(session, clock.version))
+    policy = svc.policies.active(session, clock.version)
+    txn = RoutingTxn(svc, session, clock, svc.clock(), policy)
+    event.listen(session, "before_commit", txn.write_events, once=True)
+    return txn
 
 
 def commit_routing(svc: Services, txn: RoutingTxn) -> None:
@@ -270,23 +286,29 @@ def _route(txn: RoutingTxn, row: LeadRow, actor: Actor) -> Routed:
 
 
 def store_decision(txn: RoutingTxn, row: LeadRow, decision: Decision) -> Routed:
-    stored = DecisionRow(
-        lead_id=row.id,
-        at=txn.now,
-        outcome=decision.outcome.value,
-        rep=decision.rep,
-        pool=decision.pool,
-        rule=decision.rule,
-        policy_version=txn.policy.published_version if txn.policy else None,
-        record=decision.record,
+    # Core with RETURNING, not an ORM flush: the id is needed now, and this runs for every lead.
+    decision_id: int = (
+        txn.session.connection()
+        .execute(
+            insert(DecisionRow).returning(DecisionRow.id),
+            {
+                "lead_id": row.id,
+                "at": txn.now,
+                "outcome": decision.outcome.value,
+                "rep": decision.rep,
+                "pool": decision.pool,
+                "rule": decision.rule,
+                "policy_version": txn.policy.published_version if txn.policy else None,
+                "record": decision.record,
+            },
+        )
+        .scalar_one()
     )
-    txn.session.add(stored)
-    txn.session.flush()  # the decision's id, for the lead and the answer
     row.status = decision.outcome.value
     row.owner, row.pool, row.rule = decision.rep, decision.pool, decision.rule
-    row.decision_id = stored.id
+    row.decision_id = decision_id
     row.updated_at = txn.now
-    data = {"decision_id": stored.id, "rep": decision.rep, "pool": decision.pool}
+    data = {"decision_id": decision_id, "rep": decision.rep, "pool": decision.pool}
     txn.event(row.id, decision.outcome.value, "leadflow", rule=decision.rule, **data)
     if decision.outcome is Outcome.UNASSIGNED:
         _alert(txn, row, decision.reason or "unassigned")
@@ -297,7 +319,7 @@ def store_decision(txn: RoutingTxn, row: LeadRow, decision: Decision) -> Routed:
         decision.rep,
         decision.pool,
         decision.rule,
-        stored.id,
+        decision_id,
     )
     return _routed(row, txn, decision.reason)
 

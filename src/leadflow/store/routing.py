@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -38,15 +38,34 @@ from leadflow.store.tables import (
 )
 
 
-def lock_clock(session: Session) -> RoutingClockRow:
+@dataclass
+class RoutingClock:
+    """The routing lock, held until the transaction ends, and the version read under it."""
+
+    version: int
+
+
+_LOCK = select(RoutingClockRow.version).where(RoutingClockRow.id == 1).with_for_update()
+_ADVANCE = (
+    update(RoutingClockRow).where(RoutingClockRow.id == 1).values(version=bindparam("version"))
+)
+
+
+def lock_clock(session: Session) -> RoutingClock:
     """Take the routing lock (the clock row, FOR UPDATE) for the rest of the transaction."""
-    query = select(RoutingClockRow).where(RoutingClockRow.id == 1).with_for_update()
-    clock = session.execute(query).scalar_one_or_none()
-    if clock is None:  # a new database; created by the migration, so only in odd cases
-        clock = RoutingClockRow(id=1, version=0)
-        session.add(clock)
-        session.flush()
-    return clock
+    connection = session.connection()  # Core, not the ORM: this runs for every lead
+    version = connection.execute(_LOCK).scalar_one_or_none()
+    if version is None:  # the migration creates the row; only a hand-made database lacks it
+        connection.execute(insert(RoutingClockRow).values(id=1, version=0))
+        version = 0
+    return RoutingClock(version)
+
+
+def advance_clock(session: Session, clock: RoutingClock) -> int:
+    """Move the clock: every process's cached state is stale from here on."""
+    clock.version += 1
+    session.connection().execute(_ADVANCE, {"version": clock.version})
+    return clock.version
 
 
 def load_state(session: Session, policy: Policy) -> RoutingState:
@@ -162,7 +181,7 @@ class RoutingCache:
     _pending: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def state_for(self, session: Session, clock: RoutingClockRow, policy: Policy) -> RoutingState:
+    def state_for(self, session: Session, clock: RoutingClock, policy: Policy) -> RoutingState:
         """The state at the clock's version: the cached one, or reloaded from the rows."""
         with self._lock:
             trusted = self.version == clock.version and self.policy is policy

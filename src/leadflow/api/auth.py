@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 
 from leadflow.api.deps import get_services
 from leadflow.service.context import Services
@@ -26,12 +27,16 @@ _known: dict[str, tuple[float, Actor]] = {}
 _lock = threading.Lock()
 
 
-def current_actor(
+async def current_actor(
     services: Annotated[Services, Depends(get_services)],
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Actor:
-    """The caller; 401 without a valid key."""
+    """The caller; 401 without a valid key.
+
+    `async`, so a remembered key costs no thread hop; a key not yet remembered is looked up
+    in the thread pool, off the event loop.
+    """
     token = x_api_key
     if authorization is not None:
         scheme, _, value = authorization.partition(" ")
@@ -49,7 +54,7 @@ def current_actor(
         known = _known.get(digest)
     if known is not None and now - known[0] < KEY_TTL:
         return known[1]
-    actor = verify_key(services, token)
+    actor = await run_in_threadpool(verify_key, services, token)
     if actor is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -63,10 +68,10 @@ def current_actor(
     return actor
 
 
-def require(*roles: str) -> Callable[..., Actor]:
+def require(*roles: str) -> Callable[..., Awaitable[Actor]]:
     """A dependency that lets only these roles through (403 otherwise)."""
 
-    def check(actor: Annotated[Actor, Depends(current_actor)], request: Request) -> Actor:
+    async def check(actor: Annotated[Actor, Depends(current_actor)], request: Request) -> Actor:
         if actor.role not in roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

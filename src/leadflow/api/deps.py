@@ -7,6 +7,8 @@ from fastapi import Request
 from leadflow.service.context import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """The app's Services. `async` because it does no I/O: a plain `def` dependency costs a
+    thread-pool hop per request."""
     services: Services = request.app.state.services
     return services

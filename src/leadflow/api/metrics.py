@@ -61,7 +61,7 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:  # async: no thread hop for a lookup
     """The app's metrics, made by `create_app` and kept on the app."""
     metrics: Metrics = request.app.state.metrics
     return metrics

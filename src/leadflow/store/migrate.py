@@ -19,7 +19,9 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision`; safe to run again, and from several processes."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    # On SQLite, take the write lock up front: a deferred transaction that upgrades to a
+    # writer while another process migrates fails with "database is locked".
+    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
         if connection.dialect.name == "postgresql":
             # Two processes starting together must not both create the tables.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7277)")

@@ -1,0 +1,83 @@
+"""Migrations: to the head from empty, and again without harm."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+
+from sqlalchemy import create_engine, inspect, select
+
+from leadflow.service.context import Services
+from leadflow.store.migrate import upgrade
+from leadflow.store.tables import Base, RoutingClockRow
+
+
+def test_migrating_an_empty_database_creates_every_table_of_the_model(
+    make_services: Callable[[], Services],
+) -> None:
+    svc = make_services()
+    upgrade(svc.store.engine)
+    tables = set(inspect(svc.store.engine).get_table_names())
+    assert tables == {*Base.metadata.tables, "alembic_version"}
+
+
+def test_migrating_twice_changes_nothing_and_keeps_one_routing_clock_row(
+    make_services: Callable[[], Services],
+) -> None:
+    svc = make_services()
+    upgrade(svc.store.engine)
+    upgrade(svc.store.engine)
+    with svc.store.reading() as session:
+        clocks = session.execute(select(RoutingClockRow.id, RoutingClockRow.version)).all()
+        heads = session.connection().exec_driver_sql("SELECT version_num FROM alembic_version")
+        versions = [row[0] for row in heads]
+    assert [tuple(row) for row in clocks] == [(1, 0)]
+    assert versions == ["0001"]
+
+
+def test_migrating_again_keeps_the_routing_state_and_leads(
+    services: Services, make_services: Callable[[], Services]
+) -> None:
+    with services.store.writing() as session:
+        clock = session.get(RoutingClockRow, 1)
+        assert clock is not None
+        clock.version = 7
+    upgrade(make_services().store.engine)
+    with services.store.reading() as session:
+        assert session.scalars(select(RoutingClockRow.version)).one() == 7
+
+
+# Each process reads the database's revision (none yet), then waits a second before it
+# creates the first table, so that the two runs overlap where a race would hurt.
+MIGRATE = """
+import sys, time
+from alembic.runtime.migration import MigrationContext
+from leadflow.settings import Settings
+from leadflow.store.engine import make_engine
+from leadflow.store.migrate import upgrade
+
+create = MigrationContext._ensure_version_table
+def slow_create(self, *args, **kwargs):
+    time.sleep(1.0)
+    return create(self, *args, **kwargs)
+MigrationContext._ensure_version_table = slow_create
+upgrade(make_engine(Settings(database_url=sys.argv[1])))
+"""
+
+
+def test_processes_migrating_at_once_all_succeed_and_create_one_schema(database_url: str) -> None:
+    command = [sys.executable, "-c", MIGRATE, database_url]
+    started = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    failures = []
+    for process in started:
+        _, stderr = process.communicate(timeout=120)
+        if process.returncode != 0:
+            errors = [line for line in stderr.splitlines() if line.startswith("sqlalchemy.exc")]
+            failures.append(errors[0] if errors else stderr[-300:])
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        clocks = connection.exec_driver_sql("SELECT id, version FROM routing_clock").all()
+    engine.dispose()
+    assert failures == []
+    assert [tuple(row) for row in clocks] == [(1, 0)]

@@ -41,9 +41,11 @@ from typing import Any
 import httpx
 
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent / "tests"))  # databases.py, which serverproc imports
 sys.path.insert(0, str(BENCH.parent / "tests" / "e2e"))
 import serverproc  # noqa: E402  (the tests' helper that runs `leadflow serve`)
 
+import databases  # noqa: E402  (the tests' PostgreSQL helpers)
 from leadflow.api.schemas import LeadCreate  # noqa: E402  (the bare endpoint's schema)
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/leadflow_bench"
@@ -268,7 +270,7 @@ def postgres_url(url: str) -> Callable[[Path], str]:
             if exists is None:
                 connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
         admin.dispose()
-        serverproc.reset_postgres(url)
+        databases.reset_postgres(url)
         return url
 
     return fresh
@@ -307,7 +309,7 @@ def main() -> None:
         ),
     ]
     if not args.no_postgres:
-        problem = serverproc.postgres_problem(args.postgres_url.rsplit("/", 1)[0] + "/postgres")
+        problem = databases.postgres_problem(args.postgres_url.rsplit("/", 1)[0] + "/postgres")
         if problem is None:
             targets.append(leadflow_target("leadflow, PostgreSQL", postgres_url(args.postgres_url)))
         else:

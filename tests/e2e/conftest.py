@@ -11,18 +11,15 @@ reason, except in CI (the `CI` environment variable set), where it fails.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
-from sqlalchemy.exc import OperationalError
 
+from databases import FixedClock
 from leadflow.api.app import create_app
 from leadflow.api.auth import forget_keys
 from leadflow.service.context import Services
@@ -31,9 +28,6 @@ from leadflow.service.policies import publish_policy
 from leadflow.service.routing import SYSTEM
 from leadflow.settings import Settings
 
-POSTGRES_URL = os.environ.get(
-    "LEADFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 # A Monday, 15:00 UTC: 10:00 in New York, inside everyone's working hours.
 START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 API = "/api/v1"
@@ -65,58 +59,9 @@ fallback: general
 """
 
 
-class FixedClock:
-    """The service's clock in tests: it says `now` until a test moves it."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-def postgres_or_skip(url: str = POSTGRES_URL) -> None:
-    """Return when PostgreSQL answers; otherwise skip, or fail when running in CI."""
-    engine = create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except OperationalError as error:
-        reason = f"PostgreSQL is not reachable at {url}: {error.orig}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI: the database suite may not be skipped)", pytrace=False)
-        pytest.skip(reason)
-    finally:
-        engine.dispose()
-
-
-def reset_postgres(url: str = POSTGRES_URL) -> None:
-    """An empty `public` schema: every table, sequence and the Alembic version gone."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database (not yet migrated), one of each kind."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'leadflow.sqlite'}"
-    postgres_or_skip()
-    reset_postgres()
-    return POSTGRES_URL
-
-
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock()
+    return FixedClock(START)
 
 
 @pytest.fixture

@@ -24,9 +24,8 @@ from pathlib import Path
 
 import httpx
 
-POSTGRES_URL = os.environ.get(
-    "LEADFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+from databases import POSTGRES_URL, require_postgres, reset_postgres
+
 HOST = "127.0.0.1"
 KEY = re.compile(r"\blf_[0-9a-f]+_[A-Za-z0-9_-]+")
 
@@ -152,47 +151,6 @@ def serving(database_url: str, log: Path, **env: str) -> Iterator[Server]:
         yield server.start()
     finally:
         server.stop()
-
-
-def postgres_problem(url: str = POSTGRES_URL) -> str | None:
-    """None when PostgreSQL answers, else why not."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import OperationalError
-
-    engine = create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except OperationalError as error:
-        return f"PostgreSQL is not reachable at {url}: {error.orig}"
-    finally:
-        engine.dispose()
-    return None
-
-
-def require_postgres(url: str = POSTGRES_URL) -> None:
-    """Skip the calling test without PostgreSQL; fail it in CI (where nothing may be skipped)."""
-    import pytest
-
-    problem = postgres_problem(url)
-    if problem is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{problem} (CI: the database suite may not be skipped)", pytrace=False)
-    pytest.skip(problem)
-
-
-def reset_postgres(url: str = POSTGRES_URL) -> None:
-    """An empty `public` schema: every table, sequence and the Alembic version gone."""
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
-    finally:
-        engine.dispose()
 
 
 def fresh_database(kind: str, directory: Path) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from leadflow.core.calendar import local_day, next_day_start, next_week_start
 from leadflow.core.conditions import lookup
 from leadflow.core.lead import Lead
-from leadflow.core.policy import Caps, Policy, Pool, Rep
+from leadflow.core.policy import Caps, Policy, Pool, Rep, Strategy
 from leadflow.core.state import NO_REP_STATE, Counter, RepState, RoutingState
 
 
@@ -229,6 +229,21 @@ def pool_scope(pool: Pool, lead: Lead) -> Scope:
         elif value is not None and value != "":
             skills.add(str(value).strip().casefold())
     return Scope(pool, pool.respect_hours, frozenset(skills), tuple(any_skills))
+
+
+def hold_kind(pool: Pool, lead: Lead) -> Any:
+    """What a held lead asks of its pool, as a key: leads of one kind get one verdict.
+
+    The same for every lead of a plain pool; the skills a lead calls for when they come from
+    its fields; the rep it names in a by_field pool. An assignment only makes reps less
+    available, so once a kind finds nobody, its like need not be tried until something frees.
+    """
+    if pool.strategy is Strategy.BY_FIELD and pool.field is not None:
+        return lookup(lead.fields, pool.field)
+    if not pool.skills_from:
+        return None
+    scope = pool_scope(pool, lead)
+    return (scope.skills, scope.any_skills)
 
 
 def reason_excluded(ctx: Context, scope: Scope, rep_id: str) -> str | None:

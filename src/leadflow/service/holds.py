@@ -18,9 +18,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from leadflow.core.conditions import lookup
 from leadflow.core.decide import assign_held
-from leadflow.core.eligibility import pool_scope
+from leadflow.core.eligibility import hold_kind
 from leadflow.core.lead import Lead
 from leadflow.core.policy import Pool, Strategy
 from leadflow.service.context import Services
@@ -65,7 +64,7 @@ def place_held_in(txn: RoutingTxn, pools: list[str] | None, actor: Actor) -> lis
         if pool is None:  # a pool the active policy no longer has: stays held, visible
             continue
         lead = Lead(row.id, row.fields, frozenset(row.previous_owners))
-        kind = (pool.name, _kind(pool, lead))
+        kind = (pool.name, hold_kind(pool, lead))
         if kind in failed:
             continue
         decision = assign_held(lead, pool.name, row.rule, policy, txn.state(), txn.now)
@@ -76,17 +75,6 @@ def place_held_in(txn: RoutingTxn, pools: list[str] | None, actor: Actor) -> lis
         txn.event(row.id, "unheld", actor.name, pool=pool.name)
         placed.append(store_decision(txn, row, decision))
     return placed
-
-
-def _kind(pool: Pool, lead: Lead) -> Any:
-    """What a held lead asks of its pool: the same for every lead, unless skills or a named rep
-    come from the lead's fields."""
-    if pool.strategy is Strategy.BY_FIELD and pool.field is not None:
-        return lookup(lead.fields, pool.field)
-    if not pool.skills_from:
-        return None
-    scope = pool_scope(pool, lead)
-    return (scope.skills, scope.any_skills)
 
 
 def pools_of(pool_map: dict[str, Pool], rep_id: str) -> list[str]:

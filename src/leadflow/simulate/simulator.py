@@ -18,9 +18,9 @@ from typing import Any
 
 from leadflow.core.conditions import lookup
 from leadflow.core.decide import Decision, Outcome, assign_held, decide
-from leadflow.core.eligibility import Context, next_chance, pool_scope
+from leadflow.core.eligibility import Context, hold_kind, next_chance, pool_scope
 from leadflow.core.lead import Lead
-from leadflow.core.policy import Caps, Policy, Pool, Strategy
+from leadflow.core.policy import Caps, Policy, Strategy
 from leadflow.core.state import RoutingState
 from leadflow.policy.compile import compile_time_off
 from leadflow.simulate.summary import Summary
@@ -176,7 +176,7 @@ class Simulator:
             kept: deque[Held] = deque()
             while queue:
                 held = queue.popleft()
-                kind = self._kind(pool, held.lead)
+                kind = hold_kind(pool, held.lead)
                 if kind in failed:
                     kept.append(held)
                     continue
@@ -194,17 +194,6 @@ class Simulator:
             else:
                 self._forget(name)
         self._rewake()
-
-    @staticmethod
-    def _kind(pool: Pool, lead: Lead) -> Any:
-        """What a held lead asks of its pool: the same for every lead, unless skills or a named
-        rep come from the lead's fields."""
-        if pool.strategy is Strategy.BY_FIELD and pool.field is not None:
-            return lookup(lead.fields, pool.field)
-        if not pool.skills_from:
-            return None
-        scope = pool_scope(pool, lead)
-        return (scope.skills, scope.any_skills)
 
     def _forget(self, name: str) -> None:
         del self.held[name]

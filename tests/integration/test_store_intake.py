@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from leadflow.service.context import Services
+from leadflow.service.errors import Conflict
 from leadflow.service.routing import Actor, NewLead, Routed, intake, record_event
 from leadflow.store.tables import DecisionRow, LeadEventRow, LeadRow, RoutingClockRow
 
@@ -28,6 +30,11 @@ PAYLOAD = {"Email": "Jo@Example.com ", "Country": "us", "utm": {"source": "ads"}
 FIELDS = {"email": "jo@example.com", "country": "US"}
 
 Publish = Callable[[Services, str], int]
+
+
+def lead_count(svc: Services) -> int:
+    with svc.store.reading() as session:
+        return session.scalar(select(func.count()).select_from(LeadRow)) or 0
 
 
 def new_lead(idempotency_key: str | None = None, external_id: str | None = None) -> NewLead:
@@ -182,3 +189,27 @@ def test_the_same_external_id_posted_at_once_under_different_keys_stores_one_lea
         answers = list(pool.map(post, range(8)))
     assert len({a.lead_id for a in answers}) == 1
     assert (count(services, LeadRow), count(services, DecisionRow)) == (1, 1)
+
+
+def test_an_idempotency_key_reused_with_another_body_is_a_conflict_and_stores_nothing(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, POLICY)
+    first = NewLead({"email": "a@x.example"}, {"email": "a@x.example"}, idempotency_key="K")
+    intake(services, first, FORM)
+    other = NewLead({"email": "b@x.example"}, {"email": "b@x.example"}, idempotency_key="K")
+    with pytest.raises(Conflict, match="Idempotency-Key"):
+        intake(services, other, FORM)
+    assert lead_count(services) == 1
+
+
+def test_an_external_id_taken_by_another_source_is_a_conflict_not_a_replay(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, POLICY)
+    first = NewLead({"email": "a@x.example"}, {}, source="typeform", external_id="7")
+    intake(services, first, FORM)
+    other = NewLead({"email": "b@x.example"}, {}, source="webflow", external_id="7")
+    with pytest.raises(Conflict, match="external_id '7' already belongs"):
+        intake(services, other, FORM)
+    assert lead_count(services) == 1

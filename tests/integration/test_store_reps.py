@@ -6,8 +6,9 @@ import itertools
 from collections.abc import Callable
 
 from leadflow.service.context import Services
+from leadflow.service.queries import lead_history
 from leadflow.service.reps import NewTimeOff, RepUpdate, update_rep
-from leadflow.service.routing import Actor, NewLead, Routed, intake
+from leadflow.service.routing import Actor, NewLead, Routed, intake, record_event
 
 FORM = Actor("website-form", "intake")
 MANAGER = Actor("maria", "manager")
@@ -28,6 +29,11 @@ fallback: team
 AWAY = RepUpdate(presence="away", given=frozenset({"presence"}))
 BACK = RepUpdate(presence="available", given=frozenset({"presence"}))
 _numbers = itertools.count(1)
+
+
+def status_of(svc: Services, lead_id: str) -> tuple[str, str | None]:
+    lead = lead_history(svc, lead_id, MANAGER).lead
+    return lead.status, lead.owner
 
 
 def take(svc: Services) -> Routed:
@@ -78,3 +84,35 @@ def test_a_cap_override_set_by_another_process_holds_here(
     change = RepUpdate(caps={"per_day": 1}, given=frozenset({"caps"}))
     update_rep(make_services(), "ann", change, MANAGER)
     assert [take(services).owner for _ in range(4)] == ["ben", "cy", "ben", "cy"]
+
+
+PAIR_THAT_HOLDS = """
+version: 1
+timezone: UTC
+reps:
+  - {id: ann, name: Ann}
+  - {id: ben, name: Ben}
+pools:
+  team: {strategy: round_robin, members: [ann, ben], when_unavailable: hold}
+rules: []
+fallback: team
+"""
+
+
+def test_a_rejected_lead_waiting_for_others_does_not_hold_back_the_leads_queued_behind_it(
+    services: Services, publish_policy: Publish
+) -> None:
+    # L1 goes to ann, ben goes away, ann rejects L1: it waits (ann is its previous owner).
+    # Ann goes away, L2 arrives and waits. Ann is back: L1 still cannot go to her, L2 can.
+    publish_policy(services, PAIR_THAT_HOLDS)
+    first = take(services)
+    assert first.owner == "ann"
+    update_rep(services, "ben", AWAY, MANAGER)
+    rejected = record_event(services, first.lead_id, "rejected", MANAGER)
+    assert rejected.status == "queued"
+    update_rep(services, "ann", AWAY, MANAGER)
+    second = take(services)
+    assert second.status == "queued"
+    update_rep(services, "ann", BACK, MANAGER)
+    assert status_of(services, second.lead_id) == ("assigned", "ann")
+    assert status_of(services, first.lead_id) == ("queued", None)

@@ -8,7 +8,7 @@ fields leadflow knows and keeps any other field too, for rules that name it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -17,6 +17,10 @@ from leadflow.service.routing import EVENTS
 
 # What describes the lead's arrival rather than the lead: kept on the lead, not in its fields.
 ENVELOPE = frozenset({"external_id", "source", "received_at"})
+
+
+# Row ids and version numbers are SQL `integer`s: a larger number is a 422, not a 500.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class LeadCreate(BaseModel):

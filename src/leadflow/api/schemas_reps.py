@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadflow.api.schemas import RowId
+
 
 class CapsPublic(BaseModel):
     per_day: int | None = None
@@ -86,4 +88,4 @@ class RepPatch(BaseModel):
     active: bool | None = Field(default=None, description="null clears the override.")
     caps: CapsPatch | None = Field(default=None, description="Partial; null clears every override.")
     time_off_add: list[TimeOffCreate] = Field(default_factory=list)
-    time_off_remove: list[int] = Field(default_factory=list, description="Runtime entries' ids.")
+    time_off_remove: list[RowId] = Field(default_factory=list, description="Runtime entries' ids.")

@@ -234,16 +234,18 @@ def pool_scope(pool: Pool, lead: Lead) -> Scope:
 def hold_kind(pool: Pool, lead: Lead) -> Any:
     """What a held lead asks of its pool, as a key: leads of one kind get one verdict.
 
-    The same for every lead of a plain pool; the skills a lead calls for when they come from
-    its fields; the rep it names in a by_field pool. An assignment only makes reps less
+    The same for every lead of a plain pool; else it adds the skills a lead calls for when they
+    come from its fields, the rep it names in a by_field pool, and the pool's members the lead
+    may not go back to (a rejected lead's previous owners). An assignment only makes reps less
     available, so once a kind finds nobody, its like need not be tried until something frees.
     """
+    barred = lead.previous_owners.intersection(pool.member_ids) if lead.previous_owners else None
     if pool.strategy is Strategy.BY_FIELD and pool.field is not None:
-        return lookup(lead.fields, pool.field)
+        return (lookup(lead.fields, pool.field), barred)
     if not pool.skills_from:
-        return None
+        return (None, barred)
     scope = pool_scope(pool, lead)
-    return (scope.skills, scope.any_skills)
+    return (scope.skills, scope.any_skills, barred)
 
 
 def reason_excluded(ctx: Context, scope: Scope, rep_id: str) -> str | None:

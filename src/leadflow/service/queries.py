@@ -108,7 +108,7 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, seq = raw.partition(":")
-        if kind != "seq":
+        if kind != "seq" or not 0 <= int(seq) < 2**31:
             raise ValueError(kind)
         return int(seq)
     except (ValueError, binascii.Error, UnicodeDecodeError):

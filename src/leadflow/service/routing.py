@@ -152,6 +152,7 @@ def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
         )  # under the routing lock, so two retries cannot both insert
         known = _existing(session, new)
         if known is not None:
+            _same_lead_or_conflict(known, new)
             first = known.first_response or {}
             return Routed(
                 lead_id=known.id,
@@ -263,6 +264,23 @@ def _existing(session: Session, new: NewLead) -> LeadRow | None:
     if not keys:
         return None
     return session.scalars(select(LeadRow).where(or_(*keys)).limit(1)).first()
+
+
+def _same_lead_or_conflict(known: LeadRow, new: NewLead) -> None:
+    """A replay must be the same lead: a clash is a 409, never a lead silently not stored."""
+    if new.idempotency_key is not None and known.idempotency_key == new.idempotency_key:
+        if known.payload != new.payload:
+            raise Conflict(
+                "this Idempotency-Key was first used with a different body: a retry must send "
+                "the same lead, and a new lead needs a new key",
+                field="Idempotency-Key",
+            )
+    elif known.source != new.source:
+        raise Conflict(
+            f"external_id {new.external_id!r} already belongs to a lead from source "
+            f"{known.source!r}: external ids must be unique across sources (prefix them)",
+            field="external_id",
+        )
 
 
 def _lead_for(session: Session, lead_id: str, actor: Actor) -> LeadRow:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from leadflow.api.auth import require
@@ -81,7 +81,9 @@ def list_versions(services: Svc, actor: Manager) -> list[PolicyVersionPublic]:
 
 
 @router.post("/versions/{version}/activate", response_model=PolicyPublic)
-def activate_version(version: int, services: Svc, actor: Admin) -> PolicyPublic:
+def activate_version(
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)], services: Svc, actor: Admin
+) -> PolicyPublic:
     """Make a published version active again: roll back (admin only)."""
     activated = policies.activate_version(services, version, actor)
     return PolicyPublic.model_validate(asdict(activated))
@@ -93,7 +95,8 @@ def dry_run(
     services: Svc,
     actor: Manager,
     version: Annotated[
-        int | None, Query(description="A published version (default: active).")
+        int | None,
+        Query(ge=1, le=2**31 - 1, description="A published version (default: active)."),
     ] = None,
 ) -> DryRunPublic:
     """Where this lead would go now (at its `received_at`, if given), and why; nothing is stored."""

@@ -1,4 +1,4 @@
-"""The live service's commands: `serve`, `db upgrade`, `apikey create` and `demo`.
+"""The live service's commands: `serve`, `db upgrade`, `apikey create|list|revoke` and `demo`.
 
 Each builds the settings from the environment (`LEADFLOW_*`) at the edge, calls one use case,
 and prints what a person needs next. `mount(app)` adds them all to the `leadflow` command.
@@ -115,8 +115,56 @@ def apikey_create(
         raise typer.Exit(2) from None
     finally:
         svc.store.close()
-    errors.print(f"{key.role} key {key.name!r} (shown once, keep it):", highlight=False)
+    errors.print(f"{key.role} key {key.id} {key.name!r} (shown once, keep it):", highlight=False)
     typer.echo(key.token)  # alone on stdout: KEY=$(leadflow apikey create --role admin)
+
+
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """Every API key, revoked ones too: never a secret, only the prefix it starts with."""
+    from leadflow.service.keys import list_keys
+
+    svc = _services()
+    try:
+        found = list_keys(svc)
+    finally:
+        svc.store.close()
+    rows: list[tuple[str, ...]] = [("id", "name", "prefix", "role", "rep", "created", "revoked")]
+    for key in found:
+        revoked = "-" if key.revoked_at is None else f"{key.revoked_at:%Y-%m-%dT%H:%M:%SZ}"
+        created = f"{key.created_at:%Y-%m-%dT%H:%M:%SZ}"
+        rows.append(
+            (str(key.id), key.name, key.prefix, key.role, key.rep_id or "-", created, revoked)
+        )
+    typer.echo(_aligned(rows))
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key_id: Annotated[
+        int,
+        typer.Argument(metavar="ID", min=1, max=2**31 - 1, help="Its id, as `apikey list` shows."),
+    ],
+) -> None:
+    """Revoke an API key: running servers refuse it within 30 seconds; revoking twice is safe."""
+    from leadflow.service.errors import NotFound
+    from leadflow.service.keys import revoke_key
+
+    svc = _services()
+    try:
+        key = revoke_key(svc, key_id, by="cli")
+    except NotFound as exc:
+        errors.print(f"error: {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        svc.store.close()
+    assert key.revoked_at is not None
+    console.print(
+        f"revoked {key.role} key {key.id} {key.name!r} (lf_{key.prefix}_) "
+        f"at {key.revoked_at:%Y-%m-%dT%H:%M:%SZ}; running servers refuse it within 30 s",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def demo(
@@ -167,6 +215,13 @@ def _services() -> Services:
     svc = Services.build(Settings())
     upgrade(svc.store.engine)
     return svc
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> str:
+    """Plain columns, one row a line: a table at any width, that `awk` reads as well."""
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    lines = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _simulate_demo(out: Path | None) -> None:

@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 
 from databases import FixedClock
 from leadflow.api.app import create_app
-from leadflow.api.auth import forget_keys
 from leadflow.service.context import Services
 from leadflow.service.keys import create_key
 from leadflow.service.policies import publish_policy
@@ -85,7 +84,6 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """The app, started (so migrated) and stopped around the test."""
     with TestClient(app) as test_client:
         yield test_client
-    forget_keys()
 
 
 @pytest.fixture

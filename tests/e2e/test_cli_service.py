@@ -1,4 +1,4 @@
-"""`leadflow db upgrade`, `apikey create` and `demo` on a real database file."""
+"""`leadflow db upgrade`, `apikey create|list|revoke` and `demo` on a real database file."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typer.testing import CliRunner, Result
 
 from leadflow import cli_service
 from leadflow.api.app import create_app
-from leadflow.api.auth import forget_keys
 from leadflow.cli_service import mount
 from leadflow.service import keys
 from leadflow.service.context import Services
@@ -49,12 +48,9 @@ def count(url: str, table: type) -> int:
 
 def answers(url: str, token: str, path: str) -> int:
     """The status of a GET with this key, on an app over the same database."""
-    try:
-        with TestClient(create_app(Settings(database_url=url))) as client:
-            headers = {"Authorization": f"Bearer {token}"}
-            return client.get(f"/api/v1{path}", headers=headers).status_code
-    finally:
-        forget_keys()
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        return client.get(f"/api/v1{path}", headers=headers).status_code
 
 
 def test_db_upgrade_is_idempotent(database: str) -> None:
@@ -81,6 +77,36 @@ def test_apikey_create_makes_a_rep_key_only_for_a_rep(database: str) -> None:
 def test_apikey_create_refuses_an_unknown_role(database: str) -> None:
     result = leadflow("apikey", "create", "--role", "root")
     assert result.exit_code == 2 and "unknown role" in result.stderr
+
+
+def test_apikey_list_shows_each_key_with_its_prefix_and_role_but_no_secret(database: str) -> None:
+    token = leadflow("apikey", "create", "--role", "rep", "--rep", "alice").stdout.strip()
+    result = leadflow("apikey", "list")
+    assert result.exit_code == 0, result.output
+    prefix, secret = token.split("_", 2)[1:]
+    row = next(line for line in result.stdout.splitlines() if prefix in line)
+    assert row.split()[:5] == ["1", "alice", prefix, "rep", "alice"]
+    assert secret not in result.stdout
+
+
+def test_apikey_revoke_makes_the_api_refuse_the_key(database: str) -> None:
+    token = leadflow("apikey", "create", "--role", "manager").stdout.strip()
+    result = leadflow("apikey", "revoke", "1")
+    assert result.exit_code == 0, result.output
+    assert answers(database, token, "/reps") == 401
+
+
+def test_apikey_list_shows_when_a_key_was_revoked(database: str) -> None:
+    leadflow("apikey", "create", "--role", "manager")
+    leadflow("apikey", "revoke", "1")
+    listed = leadflow("apikey", "list").stdout.splitlines()
+    revoked = listed[0].split().index("revoked")
+    assert listed[1].split()[revoked].endswith("Z")
+
+
+def test_apikey_revoke_of_an_unknown_id_fails(database: str) -> None:
+    result = leadflow("apikey", "revoke", "7")
+    assert result.exit_code == 1 and "no API key 7" in result.stderr
 
 
 def test_demo_loads_the_policy_and_routes_every_demo_lead(database: str) -> None:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 import leadflow
 from leadflow.api.errors import BodyLimit, install_error_handlers
 from leadflow.api.metrics import Metrics
-from leadflow.api.routes import health, leads, policy, reps
+from leadflow.api.routes import health, keys, leads, policy, reps
 from leadflow.service.context import Services
 from leadflow.settings import Settings
 from leadflow.store.migrate import upgrade
@@ -55,7 +55,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
-    for resource in (leads.router, reps.router, policy.router, health.router):
+    for resource in (leads.router, reps.router, policy.router, keys.router, health.router):
         api.include_router(resource)
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)

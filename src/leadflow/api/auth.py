@@ -1,15 +1,13 @@
 """Who is calling: the API key in `Authorization: Bearer <key>` (or `X-API-Key`), as an Actor.
 
 No key: 401. A key whose role may not do this: 403. Health endpoints need no key. Verified
-keys are remembered for a short while (`KEY_TTL`), so that a request costs no key lookup;
-a revoked key stops working within that time.
+keys are remembered for a short while (`KEY_TTL`) in the app's `Services.keys`, so that a
+request costs no key lookup; a key revoked through this process stops working at once, and
+within that time in every other process.
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -20,11 +18,6 @@ from leadflow.api.deps import get_services
 from leadflow.service.context import Services
 from leadflow.service.keys import verify_key
 from leadflow.service.routing import Actor
-
-KEY_TTL = 30.0  # seconds a verified key is trusted without a lookup
-
-_known: dict[str, tuple[float, Actor]] = {}
-_lock = threading.Lock()
 
 
 async def current_actor(
@@ -48,12 +41,10 @@ async def current_actor(
             "an API key is required: Authorization: Bearer <key>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    now = time.monotonic()
-    with _lock:
-        known = _known.get(digest)
-    if known is not None and now - known[0] < KEY_TTL:
-        return known[1]
+    known = services.keys.get(token)
+    if known is not None:
+        return known
+    generation = services.keys.generation
     actor = await run_in_threadpool(verify_key, services, token)
     if actor is None:
         raise HTTPException(
@@ -61,10 +52,7 @@ async def current_actor(
             "unknown or revoked API key",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with _lock:
-        if len(_known) > 10_000:
-            _known.clear()
-        _known[digest] = (now, actor)
+    services.keys.remember(token, actor, generation)
     return actor
 
 
@@ -80,9 +68,3 @@ def require(*roles: str) -> Callable[..., Awaitable[Actor]]:
         return actor
 
     return check
-
-
-def forget_keys() -> None:
-    """Drop every remembered key (tests; after revoking a key)."""
-    with _lock:
-        _known.clear()

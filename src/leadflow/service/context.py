@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +19,11 @@ from leadflow.settings import Settings
 from leadflow.store.engine import Store
 from leadflow.store.routing import RoutingCache
 from leadflow.store.tables import PolicyVersionRow
+
+if TYPE_CHECKING:
+    from leadflow.service.routing import Actor  # routing imports this module
+
+KEY_TTL = 30.0  # seconds a verified API key is trusted without a lookup
 
 
 def utc_now() -> datetime:
@@ -69,6 +77,61 @@ class PolicyCache:
 
 
 @dataclass
+class KeyCache:
+    """API keys verified lately, so that a request with a known key costs no lookup.
+
+    A key is found by its SHA-256 and trusted for `ttl` seconds after it was verified. Each
+    `Services` (so each app, each process) has its own: revoking a key through this process
+    forgets it here at once, while another process trusts it for up to `ttl` more seconds.
+    A lookup that began before a `forget` is not remembered, so a key revoked while it was
+    being verified is not trusted again.
+    """
+
+    ttl: float = KEY_TTL
+    size: int = 10_000  # more keys than this within `ttl`: start afresh rather than grow
+    monotonic: Callable[[], float] = time.monotonic
+    generation: int = 0  # moves on every `forget`
+    _known: dict[str, tuple[float, str, Actor]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, token: str) -> Actor | None:
+        """The actor of a key verified less than `ttl` ago, else None (look it up)."""
+        with self._lock:
+            known = self._known.get(_digest(token))
+        if known is None or self.monotonic() - known[0] >= self.ttl:
+            return None
+        return known[2]
+
+    def remember(self, token: str, actor: Actor, generation: int) -> None:
+        """Trust a key just verified; `generation` is what it was before the lookup began."""
+        with self._lock:
+            if generation != self.generation:
+                return  # a key was forgotten meanwhile: perhaps this one
+            if len(self._known) >= self.size:
+                self._known.clear()
+            self._known[_digest(token)] = (self.monotonic(), _prefix(token), actor)
+
+    def forget(self, prefix: str | None = None) -> None:
+        """Forget the key with this prefix (a revoked key), or every key."""
+        with self._lock:
+            self.generation += 1
+            if prefix is None:
+                self._known.clear()
+                return
+            for digest in [d for d, known in self._known.items() if known[1] == prefix]:
+                del self._known[digest]
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _prefix(token: str) -> str:
+    """A key reads `lf_<prefix>_<secret>` (`leadflow.service.keys`); the prefix names its row."""
+    return token.split("_", 2)[1] if token.count("_") >= 2 else ""
+
+
+@dataclass
 class Services:
     """The process's shared parts, passed to every use case."""
 
@@ -76,6 +139,7 @@ class Services:
     store: Store
     routing: RoutingCache = field(default_factory=RoutingCache)
     policies: PolicyCache = field(default_factory=PolicyCache)
+    keys: KeyCache = field(default_factory=KeyCache)
     clock: Callable[[], datetime] = utc_now  # tests pass a fixed clock
 
     @classmethod

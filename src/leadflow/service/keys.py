@@ -7,31 +7,52 @@ compared in constant time. The secret has 192 random bits, so a fast hash is the
 Roles: `intake` posts leads and nothing else; `rep` sees and updates only its own leads and
 its own presence; `manager` and `admin` see and do everything, and only `admin` publishes
 policy and manages keys.
+
+A key is never deleted, only revoked: its row keeps the name the audit log and leads'
+timelines refer to. Revoking forgets the key in this process's `KeyCache` at once; every
+other process stops trusting it within `KEY_TTL` (30 s), when its cache entry runs out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from leadflow.service.context import Services
-from leadflow.service.errors import Invalid
+from leadflow.service.errors import Invalid, NotFound
 from leadflow.service.routing import Actor
 from leadflow.store.tables import ApiKeyRow, AuditRow
+
+log = logging.getLogger("leadflow.keys")
 
 ROLES = ("intake", "rep", "manager", "admin")
 
 
 @dataclass(frozen=True)
-class NewKey:
-    token: str  # shown once; only its hash is kept
+class KeyInfo:
+    """A key as listed: who holds it and what it may do, never its secret or hash."""
+
+    id: int
     name: str
+    prefix: str  # the `lf_<prefix>_` a holder can recognize their key by
     role: str
     rep_id: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewKey(KeyInfo):
+    """A key just made, with its token: shown this once; only its hash is kept."""
+
+    token: str
 
 
 def create_key(
@@ -46,19 +67,47 @@ def create_key(
     token = f"lf_{prefix}_{secrets.token_urlsafe(24)}"
     now = svc.clock()
     with svc.store.writing() as session:
-        session.add(
-            ApiKeyRow(
-                name=name,
-                prefix=prefix,
-                secret_hash=_hash(token),
-                role=role,
-                rep_id=rep_id,
-                created_at=now,
-            )
+        row = ApiKeyRow(
+            name=name,
+            prefix=prefix,
+            secret_hash=_hash(token),
+            role=role,
+            rep_id=rep_id,
+            created_at=now,
         )
-        data = {"role": role, "rep": rep_id}
-        session.add(AuditRow(at=now, actor=by, action="apikey.created", target=name, data=data))
-    return NewKey(token, name, role, rep_id)
+        session.add(row)
+        session.flush()  # its id, for the audit log and the answer
+        _audit(session, now, by, "apikey.created", row)
+        info = _info(row)
+    log.info("apikey.created id=%s role=%s by=%s", info.id, role, by)
+    return NewKey(**vars(info), token=token)
+
+
+def list_keys(svc: Services) -> list[KeyInfo]:
+    """Every key ever made, revoked ones too, oldest first."""
+    with svc.store.reading() as session:
+        return [_info(row) for row in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
+
+
+def revoke_key(svc: Services, key_id: int, by: str) -> KeyInfo:
+    """Revoke a key: refused from now on here, within `KEY_TTL` by every other process.
+
+    Revoking a revoked key changes nothing and answers as the first time did, so a retry is
+    safe; only the first revocation is audited.
+    """
+    with svc.store.writing() as session:
+        row = session.get(ApiKeyRow, key_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"no API key {key_id}")
+        first = row.revoked_at is None
+        if first:
+            row.revoked_at = svc.clock()
+            _audit(session, row.revoked_at, by, "apikey.revoked", row)
+        info = _info(row)
+    svc.keys.forget(info.prefix)
+    if first:
+        log.info("apikey.revoked id=%s by=%s", key_id, by)
+    return info
 
 
 def verify_key(svc: Services, token: str) -> Actor | None:
@@ -73,6 +122,23 @@ def verify_key(svc: Services, token: str) -> Actor | None:
     if not hmac.compare_digest(row.secret_hash, _hash(token)):
         return None
     return Actor(name=row.name, role=row.role, rep_id=row.rep_id)
+
+
+def _audit(session: Session, at: datetime, by: str, action: str, row: ApiKeyRow) -> None:
+    data = {"id": row.id, "role": row.role, "rep": row.rep_id}
+    session.add(AuditRow(at=at, actor=by, action=action, target=row.name, data=data))
+
+
+def _info(row: ApiKeyRow) -> KeyInfo:
+    return KeyInfo(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        role=row.role,
+        rep_id=row.rep_id,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 def _hash(token: str) -> str:

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=256 * 1024, description="Larger requests get 413.")
     pool_size: int = Field(default=10, description="Database connections per process.")
+    held_check_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How often the server places held leads that time alone has freed (working "
+        "hours began, time off ended, a new day under a cap); 0: never.",
+    )
     log_level: str = "info"
 
     @field_validator("database_url")

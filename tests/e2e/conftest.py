@@ -65,7 +65,10 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, pool_size=4, sqlite_synchronous="NORMAL")
+    # No background sweep of held leads: a test decides when time passes (test_held_sweep.py).
+    return Settings(
+        database_url=database_url, pool_size=4, sqlite_synchronous="NORMAL", held_check_seconds=0
+    )
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ hands its own in) and the app's metrics; the database is touched only when the a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +21,8 @@ from leadflow.api.errors import BodyLimit, install_error_handlers
 from leadflow.api.metrics import Metrics
 from leadflow.api.routes import health, keys, leads, policy, reps
 from leadflow.service.context import Services
+from leadflow.service.holds import place_due_held
+from leadflow.service.routing import SYSTEM
 from leadflow.settings import Settings
 from leadflow.store.migrate import upgrade
 
@@ -35,9 +39,15 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(upgrade, services.store.engine)
         log.info("api.started database=%s", services.store.engine.dialect.name)
+        every = settings.held_check_seconds
+        sweep = asyncio.create_task(_place_held_every(services, every)) if every else None
         try:
             yield
         finally:
+            if sweep is not None:
+                sweep.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweep
             services.store.close()
             log.info("api.stopped")
 
@@ -60,3 +70,20 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)
     return app
+
+
+async def _place_held_every(services: Services, seconds: float) -> None:
+    """Place held leads that time has freed, every `seconds`, for as long as the server runs.
+
+    A lead held on Friday night must reach a rep at nine on Monday without anyone touching a
+    rep. Every process may do this: it runs under the routing lock, so twice is harmless.
+    """
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            placed = await run_in_threadpool(place_due_held, services, SYSTEM)
+        except Exception:  # a failed sweep must not end the sweeping; the next one retries
+            log.exception("held.sweep_failed")
+            continue
+        if placed:
+            log.info("held.placed count=%d", len(placed))

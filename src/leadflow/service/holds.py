@@ -47,6 +47,14 @@ def place_held(svc: Services, pools: list[str] | None, actor: Actor) -> list[Rou
     return placed
 
 
+def place_due_held(svc: Services, actor: Actor) -> list[Routed]:
+    """Place every held lead that time alone has freed (working hours began, time off ended,
+    a new day reset a cap). A cheap look first: no routing lock when nothing is held."""
+    with svc.store.reading() as session:
+        waiting = session.scalar(select(LeadRow.seq).where(LeadRow.status == "queued").limit(1))
+    return [] if waiting is None else place_held(svc, None, actor)
+
+
 def place_held_in(txn: RoutingTxn, pools: list[str] | None, actor: Actor) -> list[Routed]:
     """`place_held` inside a routing transaction that is already open (a rep's update)."""
     policy = txn.policy

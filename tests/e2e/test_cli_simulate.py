@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from leadflow.simulate import runner
+
 POLICY = """
 version: 1
 timezone: America/New_York
@@ -165,3 +167,17 @@ def test_demo_replays_the_shipped_week_of_leads(tmp_path: Path) -> None:
     assert "400 leads" in result.stdout
     lead_ids = {line["lead_id"] for line in decisions(tmp_path / "demo.jsonl")}
     assert len(lead_ids) == 400  # every demo lead has a decision: none dropped
+
+
+def test_the_progress_bar_on_large_inputs_changes_no_decision(
+    files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = files / "plain.jsonl"
+    runner.run_simulation(files / "policy.yaml", files / "leads.csv", None, plain)
+    monkeypatch.setattr(runner, "PROGRESS_FROM", 1)  # these few leads count as a large input
+    barred = files / "barred.jsonl"
+    summary = runner.run_simulation(
+        files / "policy.yaml", files / "leads.csv", None, barred, progress=True
+    )
+    assert summary.leads == 7
+    assert barred.read_bytes() == plain.read_bytes()

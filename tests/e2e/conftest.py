@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from shared_policy import POLICY
 
 from databases import FixedClock
 from leadflow.api.app import create_app
@@ -30,32 +31,6 @@ from leadflow.settings import Settings
 # A Monday, 15:00 UTC: 10:00 in New York, inside everyone's working hours.
 START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 API = "/api/v1"
-
-# Three reps in a round robin for everybody, and one for big companies.
-POLICY = """\
-version: 1
-timezone: America/New_York
-calendars:
-  us-east: {hours: {mon-fri: ["09:00-17:00"]}}
-reps:
-  - {id: alice, name: Alice Adams, email: alice@example.com, calendar: us-east}
-  - {id: bob, name: Bob Brown, email: bob@example.com, calendar: us-east}
-  - {id: chen, name: Chen Li, email: chen@example.com, calendar: us-east}
-  - {id: dana, name: Dana Diaz, email: dana@example.com, calendar: us-east}
-pools:
-  general:
-    strategy: round_robin
-    members: [alice, bob, chen]
-  enterprise:
-    strategy: round_robin
-    members: [dana]
-    overflow: general
-rules:
-  - name: enterprise
-    when: {employees: {gte: 1000}}
-    route: enterprise
-fallback: general
-"""
 
 
 @pytest.fixture

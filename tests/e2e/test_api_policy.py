@@ -5,37 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from shared_policy import POLICY
 from sqlalchemy import func, select
 
 from leadflow.service.context import Services
 from leadflow.store.tables import AuditRow, DecisionRow, LeadRow, RoutingClockRow
 
 API = "/api/v1"
-# As the shared fixture `policy` publishes it: three reps in a round robin, one for big companies.
-POLICY = """\
-version: 1
-timezone: America/New_York
-calendars:
-  us-east: {hours: {mon-fri: ["09:00-17:00"]}}
-reps:
-  - {id: alice, name: Alice Adams, email: alice@example.com, calendar: us-east}
-  - {id: bob, name: Bob Brown, email: bob@example.com, calendar: us-east}
-  - {id: chen, name: Chen Li, email: chen@example.com, calendar: us-east}
-  - {id: dana, name: Dana Diaz, email: dana@example.com, calendar: us-east}
-pools:
-  general:
-    strategy: round_robin
-    members: [alice, bob, chen]
-  enterprise:
-    strategy: round_robin
-    members: [dana]
-    overflow: general
-rules:
-  - name: enterprise
-    when: {employees: {gte: 1000}}
-    route: enterprise
-fallback: general
-"""
 YAML = {"Content-Type": "text/yaml"}
 # The same policy with bob alone in the general pool.
 ONLY_BOB = POLICY.replace("members: [alice, bob, chen]", "members: [bob]")

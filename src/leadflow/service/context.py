@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -131,6 +131,26 @@ def _prefix(token: str) -> str:
     return token.split("_", 2)[1] if token.count("_") >= 2 else ""
 
 
+class IntakeLine:
+    """New leads waiting for the writer; the one whose turn it is takes them all (see intake)."""
+
+    def __init__(self, most: int = 256) -> None:
+        self.turn = threading.Lock()  # held while a batch is taken in
+        self._guard = threading.Lock()
+        self._waiting: list[Any] = []
+        self._most = most
+
+    def join(self, waiting: Any) -> None:
+        with self._guard:
+            self._waiting.append(waiting)
+
+    def take(self) -> list[Any]:
+        """The oldest waiting leads, at most `most` of them, in the order they came."""
+        with self._guard:
+            batch, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
+        return batch
+
+
 @dataclass
 class Services:
     """The process's shared parts, passed to every use case."""
@@ -141,6 +161,7 @@ class Services:
     policies: PolicyCache = field(default_factory=PolicyCache)
     keys: KeyCache = field(default_factory=KeyCache)
     clock: Callable[[], datetime] = utc_now  # tests pass a fixed clock
+    intake_line: IntakeLine = field(default_factory=IntakeLine)
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:

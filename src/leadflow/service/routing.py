@@ -145,42 +145,93 @@ class RoutingTxn:
 
 
 def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
-    """Store a new lead and route it, in one transaction; a retry with the same key replays."""
+    """Store a new lead and route it; answer only once it is committed.
+
+    Leads that arrive while another transaction holds the writer wait in a line, and whoever
+    gets the turn next takes every lead waiting in ONE transaction (group commit): each is
+    still routed in turn, under the routing lock, exactly as alone, but they share one commit
+    and its fsync. If anything in that transaction fails, it rolls back as a whole and each
+    of its leads is taken again alone, so one bad lead costs the others nothing but time.
+    """
+    mine = _Waiting(new, actor)
+    line = svc.intake_line
+    line.join(mine)
+    with line.turn:
+        while not mine.done:
+            _take_batch(svc, line.take())
+    if mine.error is not None:
+        raise mine.error
+    assert mine.result is not None
+    return mine.result
+
+
+@dataclass
+class _Waiting:
+    new: NewLead
+    actor: Actor
+    result: Routed | None = None
+    error: Exception | None = None
+    done: bool = False
+
+
+def _take_batch(svc: Services, batch: list[_Waiting]) -> None:
+    if len(batch) > 1:
+        try:
+            results = _take_in_one_transaction(svc, batch)
+        except Exception:
+            log.info("intake.batch_retried size=%d", len(batch))
+        else:
+            for waiting, result in zip(batch, results, strict=True):
+                waiting.result, waiting.done = result, True
+            return
+    for waiting in batch:
+        try:
+            (waiting.result,) = _take_in_one_transaction(svc, [waiting])
+        except Exception as error:
+            waiting.error = error
+        waiting.done = True
+
+
+def _take_in_one_transaction(svc: Services, batch: list[_Waiting]) -> list[Routed]:
     with svc.store.writing() as session:
-        txn = begin_routing(
-            svc, session
-        )  # under the routing lock, so two retries cannot both insert
-        known = _existing(session, new)
-        if known is not None:
-            _same_lead_or_conflict(known, new)
-            first = known.first_response or {}
-            return Routed(
-                lead_id=known.id,
-                status=first.get("status", known.status),
-                owner=first.get("owner"),
-                pool=first.get("pool"),
-                rule=first.get("rule"),
-                decision_id=first.get("decision_id"),
-                replayed=True,
-                reason=first.get("reason"),
-            )
-        row = LeadRow(
-            id=str(uuid.uuid4()),
-            external_id=new.external_id,
-            idempotency_key=new.idempotency_key,
-            source=new.source,
-            received_at=new.received_at or txn.now,
-            payload=new.payload,
-            fields=new.fields,
-            status="received",
-            previous_owners=[],
-            updated_at=txn.now,
-        )
-        txn.event(row.id, "received", actor.name, source=new.source)
-        routed = _route(txn, row, actor)
-        row.first_response = routed.as_dict()
-        _insert_lead(session, row)
+        txn = begin_routing(svc, session)  # under the routing lock: retries cannot both insert
+        results = [_take(txn, waiting.new, waiting.actor) for waiting in batch]
     commit_routing(svc, txn)
+    return results
+
+
+def _take(txn: RoutingTxn, new: NewLead, actor: Actor) -> Routed:
+    """One lead inside an open routing transaction: a replay, or stored and routed."""
+    known = _existing(txn.session, new)
+    if known is not None:
+        _same_lead_or_conflict(known, new)
+        first = known.first_response or {}
+        return Routed(
+            lead_id=known.id,
+            status=first.get("status", known.status),
+            owner=first.get("owner"),
+            pool=first.get("pool"),
+            rule=first.get("rule"),
+            decision_id=first.get("decision_id"),
+            replayed=True,
+            reason=first.get("reason"),
+        )
+    row = LeadRow(
+        id=str(uuid.uuid4()),
+        external_id=new.external_id,
+        idempotency_key=new.idempotency_key,
+        source=new.source,
+        received_at=new.received_at or txn.now,
+        payload=new.payload,
+        fields=new.fields,
+        status="received",
+        previous_owners=[],
+        updated_at=txn.now,
+    )
+    txn.event(row.id, "received", actor.name, source=new.source)
+    routed = _route(txn, row, actor)
+    row.first_response = routed.as_dict()
+    _insert_lead(txn.session, row)
     return routed
 
 

@@ -41,13 +41,19 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         log.info("api.started database=%s", services.store.engine.dialect.name)
         every = settings.held_check_seconds
         sweep = asyncio.create_task(_place_held_every(services, every)) if every else None
+        checkpoints = (
+            asyncio.create_task(_checkpoint_every(services, 1.0))
+            if services.store.is_sqlite
+            else None
+        )
         try:
             yield
         finally:
-            if sweep is not None:
-                sweep.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweep
+            for task in (sweep, checkpoints):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             services.store.close()
             log.info("api.stopped")
 
@@ -87,3 +93,18 @@ async def _place_held_every(services: Services, seconds: float) -> None:
             continue
         if placed:
             log.info("held.placed count=%d", len(placed))
+
+
+async def _checkpoint_every(services: Services, seconds: float) -> None:
+    """Copy SQLite's write-ahead log into the database now and then, off the request path.
+
+    Left to itself SQLite checkpoints inside whichever commit makes the log long enough, and
+    that commit (and every request queued behind it) waits 100 ms or more. A PASSIVE
+    checkpoint never blocks a writer; the server's connections do not checkpoint on commit.
+    """
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await run_in_threadpool(services.store.checkpoint)
+        except Exception:  # the next round tries again; the log only grows meanwhile
+            log.exception("sqlite.checkpoint_failed")

@@ -132,23 +132,44 @@ def _prefix(token: str) -> str:
 
 
 class IntakeLine:
-    """New leads waiting for the writer; the one whose turn it is takes them all (see intake)."""
+    """New leads waiting for the writer; whoever finds it free takes them all (see `intake`).
+
+    A waiting request sleeps on a condition that is notified as each batch commits, so it
+    answers as soon as its own lead is committed, not after the next batch too.
+    """
 
     def __init__(self, most: int = 256) -> None:
-        self.turn = threading.Lock()  # held while a batch is taken in
-        self._guard = threading.Lock()
+        self._changed = threading.Condition()
         self._waiting: list[Any] = []
+        self._busy = False
         self._most = most
 
-    def join(self, waiting: Any) -> None:
-        with self._guard:
-            self._waiting.append(waiting)
+    def run(self, mine: Any, take: Callable[[list[Any]], None]) -> None:
+        """Wait until `mine.done`, taking batches (`take`) whenever the writer is free.
 
-    def take(self) -> list[Any]:
-        """The oldest waiting leads, at most `most` of them, in the order they came."""
-        with self._guard:
-            batch, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
-        return batch
+        `take` must set `done` on every item it is given; whatever it leaves undone (it
+        raised) is marked done with that error, so no request waits forever.
+        """
+        with self._changed:
+            self._waiting.append(mine)
+            while not mine.done:
+                if self._busy:
+                    self._changed.wait()
+                    continue
+                self._busy = True
+                batch, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
+                self._changed.release()
+                try:
+                    take(batch)
+                except BaseException as error:
+                    for item in batch:
+                        if not item.done:
+                            item.error, item.done = error, True
+                    raise
+                finally:
+                    self._changed.acquire()
+                    self._busy = False
+                    self._changed.notify_all()
 
 
 @dataclass

@@ -154,11 +154,7 @@ def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
     of its leads is taken again alone, so one bad lead costs the others nothing but time.
     """
     mine = _Waiting(new, actor)
-    line = svc.intake_line
-    line.join(mine)
-    with line.turn:
-        while not mine.done:
-            _take_batch(svc, line.take())
+    svc.intake_line.run(mine, lambda batch: _take_batch(svc, batch))
     if mine.error is not None:
         raise mine.error
     assert mine.result is not None

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from leadflow.service.context import Services
 from leadflow.service.policies import activate_version
 from leadflow.service.routing import Actor, NewLead, Routed, intake
+from leadflow.store import routing as store_routing
 from leadflow.store.tables import DecisionRow, LeadRow, RoutingClockRow
 
 FORM = Actor("website-form", "intake")
@@ -162,3 +163,29 @@ def test_a_roll_back_by_another_process_routes_this_ones_next_lead_by_the_old_ve
     activate_version(make_services(), first, ADMIN)
     assert take(services).owner == "r5"  # in FIVE's rotation, after r4
     assert take(services).owner == "r1"
+
+
+def test_a_decision_that_changes_no_state_keeps_the_cache_and_the_clock(
+    services: Services, publish_policy: Publish, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_policy(
+        services,
+        FIVE.replace(
+            "  - {name: everyone",
+            "  - {name: tiny, when: {tiny: yes}, nurture: small}\n  - {name: everyone",
+        ),
+    )
+    take(services)  # routes to r1; the cache now holds the state at the clock's version
+    before = clock_version(services)
+    loads: list[int] = []
+    real = store_routing.load_state
+    monkeypatch.setattr(
+        store_routing,
+        "load_state",
+        lambda session, policy: loads.append(1) or real(session, policy),
+    )
+    nurtured = intake(services, NewLead({"tiny": "yes"}, {"tiny": "yes"}), FORM)
+    assert nurtured.status == "nurture"
+    assert clock_version(services) == before  # nothing changed: no process needs to reload
+    assert take(services).owner == "r2"
+    assert loads == []  # neither the nurture decision nor the next intake reloaded the state

@@ -24,14 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.core.calendar import from_epoch, local_day, to_epoch
-from leadflow.core.policy import Caps, Period, Policy, Rep
+from leadflow.core.policy import Caps, Policy, Rep
 from leadflow.core.state import RepState
 from leadflow.policy.calendars import TimeOffError, time_off
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid, NotFound
 from leadflow.service.holds import place_held_in, pools_of
 from leadflow.service.routing import Actor, begin_routing, commit_routing
-from leadflow.store.routing import load_state, write_rep
+from leadflow.store.routing import load_state, runtime_time_off, write_rep
 from leadflow.store.tables import AuditRow, RepTimeOffRow
 
 log = logging.getLogger("leadflow.reps")
@@ -145,14 +145,11 @@ def update_rep(svc: Services, rep_id: str, change: RepUpdate, actor: Actor) -> R
             _add_time_off(session, rep, change.time_off_add, actor, txn.now)
             _remove_time_off(session, rep_id, change.time_off_remove)
             session.flush()
-            periods = _runtime_time_off(session, rep_id).get(rep_id, [])
-            extra = tuple(
-                Period(to_epoch(p.starts_at), to_epoch(p.ends_at), _label(p)) for p in periods
-            )
+            extra = tuple(runtime_time_off(session, rep_id).get(rep_id, ()))
             overrides["time_off"] = (*rep.time_off, *extra) if extra else None
+        txn.moved()  # before the cached state changes: the clock moves, every process reloads
         state.update_rep(rep_id, overrides)
         write_rep(session, rep_id, state.reps[rep_id])
-        txn.moved()  # the clock moves once, and every process reloads this rep
         after = _snapshot(state.reps[rep_id], session, rep_id)
         data = {"before": before, "after": after, "changes": _described(change)}
         session.add(
@@ -273,11 +270,6 @@ def _runtime_time_off(session: Session, rep_id: str | None) -> dict[str, list[Ti
         entry = TimeOff(row.id, "runtime", row.starts_at, row.ends_at, row.note, row.created_by)
         out.setdefault(row.rep_id, []).append(entry)
     return out
-
-
-def _label(entry: TimeOff) -> str:
-    """As `store.routing.load_state` labels runtime time off, so that a reload reads the same."""
-    return entry.note or f"{entry.starts_at.isoformat()}..{entry.ends_at.isoformat()}"
 
 
 def _snapshot(rs: RepState, session: Session, rep_id: str) -> dict[str, Any]:

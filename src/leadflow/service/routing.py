@@ -117,6 +117,8 @@ class RoutingTxn:
         return self._state
 
     def save(self, changes: tuple[Change, ...]) -> None:
+        if not changes:  # nurture, queued, unassigned: no routing state changes, no reload
+            return
         self.state()
         self.svc.routing.save(self.session, changes)
         self.moved()
@@ -128,6 +130,7 @@ class RoutingTxn:
 
     def moved(self) -> None:
         """Routing state changed here: move the clock (once), so every process reloads."""
+        self.svc.routing.changing()  # until the commit, this process's cache is not the truth
         if self.version is None:  # the clock moves once per transaction
             self.version = advance_clock(self.session, self.clock)
 
@@ -260,7 +263,7 @@ def record_event(
                 txn.release(row.owner, row.pool)
             row.status = event
             row.updated_at = txn.now
-            routed = _routed(row, txn)
+            routed = _routed(row)
     commit_routing(svc, txn)
     return routed
 
@@ -386,14 +389,14 @@ def store_decision(txn: RoutingTxn, row: LeadRow, decision: Decision) -> Routed:
         decision.rule,
         decision_id,
     )
-    return _routed(row, txn, decision.reason)
+    return _routed(row, decision.reason)
 
 
 def _unplaced(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:
     row.status = "unassigned"
     row.updated_at = txn.now
     _alert(txn, row, reason)
-    return _routed(row, txn, reason)
+    return _routed(row, reason)
 
 
 def _alert(txn: RoutingTxn, row: LeadRow, reason: str) -> None:
@@ -434,5 +437,5 @@ def _assign_by_hand(txn: RoutingTxn, row: LeadRow, actor: Actor, rep_id: str) ->
     return store_decision(txn, row, decision)
 
 
-def _routed(row: LeadRow, txn: RoutingTxn, reason: str | None = None) -> Routed:
+def _routed(row: LeadRow, reason: str | None = None) -> Routed:
     return Routed(row.id, row.status, row.owner, row.pool, row.rule, row.decision_id, reason=reason)

@@ -71,11 +71,7 @@ def advance_clock(session: Session, clock: RoutingClock) -> int:
 def load_state(session: Session, policy: Policy) -> RoutingState:
     """The whole routing state from its rows (time off: the policy's and the runtime's)."""
     state = RoutingState()
-    extra: dict[str, list[Period]] = {}
-    for off in session.scalars(select(RepTimeOffRow).order_by(RepTimeOffRow.id)):
-        label = off.note or f"{off.starts_at.isoformat()}..{off.ends_at.isoformat()}"
-        period = Period(to_epoch(off.starts_at), to_epoch(off.ends_at), label)
-        extra.setdefault(off.rep_id, []).append(period)
+    extra = runtime_time_off(session)
     for row in session.scalars(select(RepStateRow)):
         state.reps[row.rep_id] = RepState(
             active=row.active,
@@ -100,6 +96,19 @@ def load_state(session: Session, policy: Policy) -> RoutingState:
             ps = state.pools[c.pool] = PoolState()
         ps.counts[c.rep_id] = Counter(c.day, c.day_count, c.week, c.week_count, c.open_count)
     return state
+
+
+def runtime_time_off(session: Session, rep_id: str | None = None) -> dict[str, list[Period]]:
+    """Time off added at runtime, by rep, as the core reads it, in the order it was added."""
+    query = select(RepTimeOffRow).order_by(RepTimeOffRow.id)
+    if rep_id is not None:
+        query = query.where(RepTimeOffRow.rep_id == rep_id)
+    periods: dict[str, list[Period]] = {}
+    for off in session.scalars(query):
+        label = off.note or f"{off.starts_at.isoformat()}..{off.ends_at.isoformat()}"
+        period = Period(to_epoch(off.starts_at), to_epoch(off.ends_at), label)
+        periods.setdefault(off.rep_id, []).append(period)
+    return periods
 
 
 def write_rep(session: Session, rep_id: str, rs: RepState) -> None:
@@ -188,12 +197,20 @@ class RoutingCache:
             if not trusted:
                 self.state = load_state(session, policy)
                 self.policy = policy
-            self.version = None  # until this transaction commits, the state is being changed
+                self.version = clock.version
+            # A transaction that only reads leaves the cache trusted; one that changes the
+            # state calls `changing()` first, and only its commit makes it trusted again.
             self._pending = clock.version + 1
             return self.state
 
+    def changing(self) -> None:
+        """The state is about to change in a transaction not yet committed: trust it no more."""
+        with self._lock:
+            self.version = None
+
     def save(self, session: Session, changes: Iterable[Change]) -> None:
         """Apply a decision's changes to the state and write the rows they touched."""
+        self.changing()
         state = self.state
         changes = tuple(changes)
         state.apply(changes)
@@ -210,6 +227,7 @@ class RoutingCache:
 
     def release(self, session: Session, rep_id: str, pool: str | None) -> None:
         """A lead of this rep was closed or moved away: it is no longer the rep's open load."""
+        self.changing()
         state = self.state
         state.release(rep_id, pool)
         if rep_id in state.reps:

@@ -15,6 +15,9 @@ The steps, each written into the decision record as it happens:
 2. No rule placed the lead, or an overflow chain was exhausted: the policy's fallback pool.
 3. The fallback exhausted too: `unassigned`, with the reason. A lead is never dropped.
 
+`assign_held` tries a queued lead's pool again; `reassign` moves a lead whose SLA ran out to
+another rep (see its docstring). Neither ever gives a lead to one of its previous owners.
+
 The decision carries the state changes that follow (`Assigned`, `RotationMoved`); the caller
 applies them (`RoutingState.apply` in memory, SQL in the service), so that simulation and live
 routing run the same code.
@@ -22,7 +25,7 @@ routing run the same code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -117,6 +120,86 @@ def assign_held(
     return _assign(ctx, record, now, pool, eligible, entry, rule)
 
 
+SLA_REASSIGN = "sla_reassign"  # the reason of a reassignment decision, and its `via`
+
+
+def reassign(
+    lead: Lead,
+    pool_name: str | None,
+    rule: str | None,
+    policy: Policy,
+    state: RoutingState,
+    now: datetime,
+    *,
+    to_overflow: bool,
+    from_rep: str | None = None,
+) -> Decision | None:
+    """Give a lead whose SLA was breached to another rep; None when nobody can take it.
+
+    `lead.previous_owners` holds every rep who had the lead, the current owner (`from_rep`,
+    added to them if missing) included: none of them is ever picked, and the record shows each
+    as `previous_owner`. `to_overflow` False: the pool's eligible members, picked by its
+    strategy (a round robin moves on), then its overflow chain. `to_overflow` True
+    (reassignments ran out): the pool's overflow chain, else the policy's fallback, never the
+    pool itself. A lead with no pool (assigned by an `assign:` rule) or whose pool is gone from
+    the policy tries the fallback pool and its overflow. A pool that holds (`when_unavailable:
+    hold`) does not queue here: the lead keeps its owner rather than losing it.
+
+    The decision's outcome is `assigned` with reason `sla_reassign`; its changes count the new
+    assignment. Releasing the previous owner's open lead is the caller's (`RoutingState.release`).
+    """
+    barred = lead.previous_owners | ({from_rep} if from_rep else set())
+    if barred != lead.previous_owners:
+        lead = replace(lead, previous_owners=frozenset(barred))
+    ctx = Context(policy, state, lead, to_epoch(now))
+    record = _new_record(lead, policy, now)
+    record["matched_rule"] = rule
+    record[SLA_REASSIGN] = {
+        "from": from_rep,
+        "pool": pool_name,
+        "to_overflow": to_overflow,
+        "previous_owners": sorted(barred),
+    }
+    pool = policy.pools.get(pool_name) if pool_name is not None else None
+    starts: list[tuple[str | None, str]]
+    if pool is None:
+        starts = [(policy.fallback, "fallback")]
+    elif not to_overflow:
+        starts = [(pool.name, SLA_REASSIGN)]
+    else:
+        starts = [(pool.overflow, f"overflow:{pool.name}"), (policy.fallback, "fallback")]
+    decision = None
+    for start, via in starts:
+        tried = {entry["pool"] for entry in record["pools"]}
+        if start is None or start in tried or (via == "fallback" and start == pool_name):
+            continue
+        if via == "fallback":
+            record["fallback"] = {"reason": SLA_REASSIGN, "pool": start}
+        decision = _route(ctx, start, via, record, now, rule, hold=False)
+        if decision is not None:
+            break
+    if decision is None:  # without holding, a walk either assigns or is exhausted
+        return None
+    _show_previous_owners(record, barred)
+    record["reason"] = SLA_REASSIGN
+    return replace(decision, reason=SLA_REASSIGN)
+
+
+def _show_previous_owners(record: dict[str, Any], barred: frozenset[str] | set[str]) -> None:
+    """Each previous owner among the candidates shows as `previous_owner`, whatever else held.
+
+    Screening names the first reason a rep fails (an owner may also be outside hours); for a
+    reassignment the reason that matters is that the lead was theirs.
+    """
+    for entry in record["pools"]:
+        entry["candidates"] = [
+            {"rep": c["rep"], "eligible": False, "reason": "previous_owner"}
+            if c["rep"] in barred
+            else c
+            for c in entry.get("candidates", ())
+        ]
+
+
 def _new_record(lead: Lead, policy: Policy, now: datetime) -> dict[str, Any]:
     return {
         "lead_id": lead.id,
@@ -187,9 +270,12 @@ def _route(
     record: dict[str, Any],
     now: datetime,
     rule: str | None,
+    *,
+    hold: bool = True,
 ) -> Decision | None:
     """Walk a pool and its overflow chain; None when every pool in it is exhausted.
 
+    `hold` False: a pool with `when_unavailable: hold` is passed over like any other.
     A by_field pool that a rule routes to directly, with no overflow, and that names nobody
     eligible raises `_NotPlaced`, so that the rule falls through to the next one.
     """
@@ -203,7 +289,7 @@ def _route(
         if eligible:
             return _assign(ctx, record, now, pool, eligible, entry, rule)
         named = entry.get("named_rep")
-        if pool.when_unavailable is Unavailable.HOLD and (pool.field is None or named):
+        if hold and pool.when_unavailable is Unavailable.HOLD and (pool.field is None or named):
             entry["result"] = "held"
             why = f"held for pool {name}: no member eligible"
             return _finish(record, now, Outcome.QUEUED, pool=name, rule=rule, reason=why)

@@ -7,7 +7,10 @@ compiled policy (a rep in a pool, an overflow pool, a calendar) is known to reso
 Invariants a compiled `Policy` keeps:
 - every pool member, `assign:` rep id, overflow, `else:` and fallback names something that exists;
 - overflow chains have no loops;
-- skills are lower-cased; time off is in epoch seconds, end exclusive.
+- skills are lower-cased; time off is in epoch seconds, end exclusive;
+- every notify route's `via` and `acknowledge.via` name a channel (the latter an email one),
+  and every event a route names is one of `EVENTS`;
+- an SLA tier's reminders are ascending and each is shorter than its first touch.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from dataclasses import field as dataclass_field  # Pool has an attribute named 
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from leadflow.core.conditions import Facts
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from leadflow.core.calendar import Calendar
     from leadflow.core.conditions import Condition
 
@@ -73,6 +80,7 @@ class Rep:
     caps: Caps = NO_CAPS
     time_off: tuple[Period, ...] = ()
     manager: str | None = None
+    slack_id: str | None = None  # the rep's Slack member id, for mentions in Slack messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +152,77 @@ class Rule:
         return {"rule": self.name, "matched": True, "reads": self.unmatched["reads"]}
 
 
+ON_BREACH = ("reassign", "notify_manager")
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTier:
+    """A first-touch deadline for the leads its `when` holds for; see `leadflow.core.sla`.
+
+    Durations are seconds. `remind` holds offsets into the clock (ascending, each shorter than
+    `first_touch`), counted on the same basis as the deadline: working time when
+    `business_hours`, else wall time.
+    """
+
+    name: str
+    when: Condition | None  # None: every lead
+    first_touch: float
+    business_hours: bool = False
+    remind: tuple[float, ...] = ()
+    on_breach: frozenset[str] = frozenset()  # a subset of ON_BREACH
+    max_reassignments: int = 0
+
+
+EVENTS = (
+    "lead.assigned",
+    "lead.reassigned",
+    "lead.unassigned",
+    "lead.queued",
+    "lead.nurtured",
+    "sla.reminder",
+    "sla.breached",
+)
+CHANNEL_TYPES = ("slack", "teams", "email", "webhook")
+RECIPIENTS = ("owner", "manager", "channel")
+ACK_OUTCOMES = ("assigned", "queued", "unassigned", "nurture")
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """Where messages go. `url` and `secret` may hold `${VAR}`, expanded only when sending."""
+
+    name: str
+    type: str  # one of CHANNEL_TYPES
+    url: str | None = None  # slack, teams, webhook
+    secret: str | None = None  # webhook only: the HMAC-SHA256 key
+    to: tuple[str, ...] = ()  # email only: the addresses of `to: channel`
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyRoute:
+    """Which events go where: to the lead's owner, the owner's manager, or the channel itself."""
+
+    events: frozenset[str]
+    via: str  # a channel name
+    to: str = "channel"  # one of RECIPIENTS
+    when: Condition | None = None  # on the lead's fields; None: every lead
+
+
+@dataclass(frozen=True, slots=True)
+class AckTemplate:
+    template: str
+    when: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledge:
+    """The prospect's acknowledgment email: the first template whose `when` holds."""
+
+    via: str  # an email channel
+    templates: tuple[AckTemplate, ...]
+    outcomes: frozenset[str] = frozenset({"assigned", "queued", "unassigned"})
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     timezone: str
@@ -156,6 +235,10 @@ class Policy:
     format_version: int = 1
     digest: str = ""  # sha256 of the source text: names the exact policy a decision used
     published_version: int | None = None  # set by the service when a version is published
+    sla: tuple[SlaTier, ...] = ()  # the first tier whose `when` holds applies; none: no SLA
+    channels: dict[str, Channel] = field(default_factory=dict)
+    notify: tuple[NotifyRoute, ...] = ()
+    acknowledge: Acknowledge | None = None
     # Derived once, for decide(): rules are always tried as a prefix rules[0..j].
     predicates: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     unmatched: tuple[dict[str, Any], ...] = field(init=False, repr=False, compare=False)
@@ -183,4 +266,41 @@ class Policy:
         for rep in self.reps.values():
             if rep.id.casefold() == folded or (rep.email and rep.email.casefold() == folded):
                 return rep.id
+        return None
+
+    def notify_routes(
+        self, event: str, fields: Mapping[str, Any], *, notify_manager: bool = True
+    ) -> list[NotifyRoute]:
+        """The routes that send `event` for a lead with these fields, in policy order.
+
+        `notify_manager=False` leaves out `to: manager` routes: an `sla.breached` goes to a
+        manager only when the tier's `on_breach` asks for it or the lead was escalated
+        (`sla.Breach.notify_manager`). An event no route names sends nothing: so a nurture lead
+        is announced only when a route names `lead.nurtured`.
+        """
+        facts: Facts | None = None
+        routes = []
+        for route in self.notify:
+            if event not in route.events or (route.to == "manager" and not notify_manager):
+                continue
+            if route.when is not None:
+                facts = facts or Facts(fields)
+                if not route.when.holds(facts):
+                    continue
+            routes.append(route)
+        return routes
+
+    def ack_template(self, fields: Mapping[str, Any], outcome: str | None = None) -> str | None:
+        """The acknowledgment template for a lead with these fields; None: send none.
+
+        None without an `acknowledge` section, when `outcome` is given and is not one of its
+        `outcomes` (nurture is answered only when listed), or when no template's `when` holds.
+        """
+        ack = self.acknowledge
+        if ack is None or (outcome is not None and outcome not in ack.outcomes):
+            return None
+        facts = Facts(fields)
+        for choice in ack.templates:
+            if choice.when is None or choice.when.holds(facts):
+                return choice.template
         return None

@@ -14,31 +14,41 @@ gives one error rather than one more for every pool that lists the rep.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from leadflow.core.conditions import Condition, ConditionError, compile_condition
 from leadflow.core.policy import (
+    EVENTS,
     NO_CAPS,
     OWNER_FIELDS,
+    Acknowledge,
+    AckTemplate,
     ActionKind,
     Caps,
+    Channel,
     Member,
+    NotifyRoute,
     Policy,
     Pool,
     Rep,
     Rule,
+    SlaTier,
     Strategy,
     WhenUnavailable,
 )
+from leadflow.core.sla import parse_duration
 from leadflow.policy.calendars import TimeOffError, compile_calendar, compile_time_off, time_off
 from leadflow.policy.schema import (
     CapsDoc,
+    ChannelDoc,
     PoolDoc,
     RepDoc,
     RuleDoc,
     Sections,
     SkillFrom,
+    SlaTierDoc,
 )
 from leadflow.policy.yamlpos import Path
 
@@ -47,6 +57,12 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 1
 _NEVER = Condition(holds=lambda facts: False, paths=(), source=None)  # stands in for a bad one
+_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")  # ${NAME}: read when sending, never here
+_URL = re.compile(r"(https?://|\$\{)\S+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_TEMPLATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # it names a file: no paths
+_ACK_OUTCOMES = frozenset({"assigned", "queued", "unassigned"})
 
 __all__ = [
     "FORMAT_VERSION",
@@ -102,6 +118,11 @@ class _Compiler:
         pools = {name: self.pool(name, doc) for name, doc in s.pools.items()}
         self.overflow_loops()
         rules = self.rules(territories)
+        channels = {name: self.channel(name, doc) for name, doc in s.channels.items()}
+        sla = self.sla(territories)
+        notify = self.notify(territories)
+        acknowledge = self.acknowledge(territories)
+        self.escalations()
         if s.fallback is None:
             message = "no fallback: a lead that no rule places is left unassigned; "
             self.warning((), message + "add 'fallback: POOL' to send it to a pool")
@@ -120,6 +141,10 @@ class _Compiler:
             territories=territories,
             format_version=FORMAT_VERSION,
             digest=digest,
+            sla=tuple(sla),
+            channels=channels,
+            notify=tuple(notify),
+            acknowledge=acknowledge,
         )
 
     def zone(self, path: Path, name: str) -> bool:
@@ -190,7 +215,14 @@ class _Compiler:
             caps=self.caps((*at, "caps"), doc.caps, f"rep {doc.id!r} can never be assigned a lead"),
             time_off=tuple(periods),
             manager=doc.manager,
+            slack_id=self.slack_id((*at, "slack_id"), doc.slack_id),
         )
+
+    def slack_id(self, path: Path, value: str | None) -> str | None:
+        if value is not None and not _SLACK_ID.fullmatch(value.strip()):
+            message = f"slack_id {value!r} does not look like a Slack member id such as "
+            self.warning(path, message + "U012AB3CD: Slack messages cannot mention this rep")
+        return value.strip() if value is not None else None
 
     def caps(self, path: Path, doc: CapsDoc | None, effect: str) -> Caps:
         if doc is None:
@@ -343,3 +375,198 @@ class _Compiler:
             if doc.active and doc.id not in reached:
                 message = f"rep {doc.id!r} is in no pool and no rule assigns to them: "
                 self.warning(("reps", i, "id"), message + "they never get a lead")
+
+    # SLA, channels, notifications and the acknowledgment
+
+    def condition(
+        self, at: Path, data: Any, what: str, territories: dict[str, Condition]
+    ) -> Condition:
+        """A `when` of an SLA tier, a notify route or a template; errors located inside it."""
+        try:
+            return compile_condition(data, territories)
+        except ConditionError as exc:
+            self.error((*at, "when", *exc.path), f"{what}: {exc.message}", key=True)
+            return _NEVER
+
+    def duration(self, path: Path, text: str, what: str) -> float | None:
+        try:
+            return parse_duration(text)
+        except ValueError as exc:
+            self.error(path, f"{what}: {exc}")
+            return None
+
+    def sla(self, territories: dict[str, Condition]) -> list[SlaTier]:
+        tiers: list[SlaTier] = []
+        first: dict[str, Path] = {}
+        takes_all: str | None = None
+        for i, doc in self.s.sla.items():
+            at: Path = ("sla", i)
+            what = f"sla tier {doc.name!r}"
+            if doc.name in first:
+                line = self.report.positions.find((*first[doc.name], "name"))
+                where = f"first at line {line[0]}" if line else "used before"
+                self.error((*at, "name"), f"duplicate sla tier name {doc.name!r} ({where})")
+            first.setdefault(doc.name, at)
+            if takes_all is not None:
+                message = f"{what} is never reached: tier {takes_all!r} before it has no 'when' "
+                self.warning((*at, "name"), message + "and applies to every lead")
+            when = None
+            if "when" in doc.model_fields_set:
+                when = self.condition(at, doc.when, what, territories)
+            elif takes_all is None:
+                takes_all = doc.name
+            tier = self.sla_tier(at, doc, when)
+            tiers.extend([tier] if tier else [])
+        return tiers
+
+    def sla_tier(self, at: Path, doc: SlaTierDoc, when: Condition | None) -> SlaTier | None:
+        what = f"sla tier {doc.name!r}"
+        first_touch = self.duration((*at, "first_touch"), doc.first_touch, f"{what}: first_touch")
+        remind: set[float] = set()
+        for j, text in enumerate(doc.remind):
+            offset = self.duration((*at, "remind", j), text, f"{what}: remind")
+            if offset is not None and first_touch is not None and offset >= first_touch:
+                message = f"{what}: reminder {text} is not before the first touch deadline "
+                self.error((*at, "remind", j), message + f"({doc.first_touch})")
+            elif offset is not None:
+                remind.add(offset)
+        on_breach = frozenset(doc.on_breach)
+        reassigns = "reassign" in on_breach
+        if doc.max_reassignments is not None and not reassigns:
+            message = f"{what}: max_reassignments has no effect without 'reassign' in on_breach"
+            self.warning((*at, "max_reassignments"), message, key=True)
+        if first_touch is None:
+            return None
+        default_max = 1 if reassigns else 0
+        return SlaTier(
+            name=doc.name,
+            when=when,
+            first_touch=first_touch,
+            business_hours=doc.business_hours,
+            remind=tuple(sorted(remind)),
+            on_breach=on_breach,
+            max_reassignments=default_max
+            if doc.max_reassignments is None
+            else doc.max_reassignments,
+        )
+
+    def channel(self, name: str, doc: ChannelDoc) -> Channel:
+        at: Path = ("channels", name)
+        what = f"channel {name!r}"
+        if doc.type != "email" and doc.url is None:
+            message = f"{what} is a {doc.type} channel, which needs 'url': its webhook address, "
+            self.error(at, message + "or ${VAR} to read it from the environment", key=True)
+        if doc.type == "email" and doc.url is not None:
+            message = f"'url' is not for email channels: {what} sends through the SMTP server "
+            self.error((*at, "url"), message + "of LEADFLOW_SMTP_*", key=True)
+        if doc.secret is not None and doc.type != "webhook":
+            message = f"'secret' is only for webhook channels (it signs the payload); {what} is "
+            self.error((*at, "secret"), message + doc.type, key=True)
+        if "to" in doc.model_fields_set and doc.type != "email":
+            message = f"'to' is only for email channels; {what} is {doc.type}: it posts to its url"
+            self.error((*at, "to"), message, key=True)
+        if doc.url is not None:
+            self.variables((*at, "url"), doc.url)
+            if not _URL.fullmatch(doc.url.strip()):
+                message = f"{what}: expected an http(s) URL or ${{VAR}}, got {doc.url!r}"
+                self.error((*at, "url"), message)
+        if doc.secret is not None:
+            self.variables((*at, "secret"), doc.secret)
+        for j, address in enumerate(doc.to):
+            if not (_EMAIL.fullmatch(address.strip()) or _VARIABLE.fullmatch(address.strip())):
+                message = f"{what}: expected an email address such as ops@example.com, got "
+                self.error((*at, "to", j), message + repr(address))
+        to = tuple(a.strip() for a in doc.to)
+        return Channel(name, doc.type, doc.url, doc.secret, to)
+
+    def variables(self, path: Path, text: str) -> None:
+        """Every `${` starts a variable name; it is kept as written and expanded when sending."""
+        rest = _VARIABLE.sub("", text)
+        if "${" in rest:
+            bad = rest[rest.index("${") :].split("}")[0]
+            message = f"{bad!r} is not a variable: write ${{NAME}}, with letters, digits and _"
+            self.error(path, message)
+
+    def notify(self, territories: dict[str, Condition]) -> list[NotifyRoute]:
+        routes: list[NotifyRoute] = []
+        channels = self.s.names.get("channels", [])
+        for i, doc in self.s.notify.items():
+            at: Path = ("notify", i)
+            what = f"notify route {i + 1}"
+            for j, event in enumerate(doc.events):
+                if event not in EVENTS:
+                    self.error((*at, "events", j), unknown("event", event, list(EVENTS)))
+            if doc.via not in channels:
+                self.error((*at, "via"), unknown("channel", doc.via, channels, f" in {what}"))
+            elif doc.to == "channel" and self.unaddressed(doc.via):
+                message = f"{what} sends to the channel, but email channel {doc.via!r} has no "
+                message += "'to' addresses: give the channel 'to', or send to owner or manager"
+                self.error((*at, "to" if "to" in doc.model_fields_set else "via"), message)
+            when = None
+            if "when" in doc.model_fields_set:
+                when = self.condition(at, doc.when, what, territories)
+            routes.append(NotifyRoute(frozenset(doc.events), doc.via, doc.to, when))
+        return routes
+
+    def unaddressed(self, name: str) -> bool:
+        """Whether a channel is email with no addresses of its own: it only reaches reps."""
+        channel = self.s.channels.get(name)
+        return channel is not None and channel.type == "email" and not channel.to
+
+    def acknowledge(self, territories: dict[str, Condition]) -> Acknowledge | None:
+        doc = self.s.acknowledge
+        if doc is None:
+            return None
+        at: Path = ("acknowledge",)
+        channels = self.s.names.get("channels", [])
+        channel = self.s.channels.get(doc.via)
+        if doc.via not in channels:
+            self.error((*at, "via"), unknown("channel", doc.via, channels, " in acknowledge"))
+        elif channel is not None and channel.type != "email":
+            message = f"acknowledge sends email: 'via' must name an email channel; {doc.via!r} "
+            self.error((*at, "via"), message + f"is a {channel.type} channel")
+        templates: list[AckTemplate] = []
+        takes_all: str | None = None
+        for i, entry in self.s.ack_templates.items():
+            path: Path = (*at, "templates", i)
+            what = f"acknowledgment template {entry.template!r}"
+            if not _TEMPLATE.fullmatch(entry.template):
+                message = "a template name is letters, digits, '-' and '_' (it names a file), got "
+                self.error((*path, "template"), message + repr(entry.template))
+            if takes_all is not None:
+                message = f"{what} is never used: template {takes_all!r} before it has no 'when'"
+                self.warning((*path, "template"), message)
+            when = None
+            if "when" in entry.model_fields_set:
+                when = self.condition(path, entry.when, what, territories)
+            elif takes_all is None:
+                takes_all = entry.template
+            templates.append(AckTemplate(entry.template, when))
+        outcomes = _ACK_OUTCOMES if doc.outcomes is None else frozenset(doc.outcomes)
+        return Acknowledge(doc.via, tuple(templates), outcomes)
+
+    def escalations(self) -> None:
+        """Warn where a manager should be told of a breach and nobody would be.
+
+        A tier that notifies the manager, or reassigns (running out of reassignments escalates),
+        needs an `sla.breached` route `to: manager`; such a route needs a rep with a manager.
+        """
+        if {"notify", "sla"} & self.s.invalid:
+            return  # an entry with errors may be the route; its errors come first
+        known = self.s.names.get("channels", [])
+        to_manager = [i for i, r in self.s.notify.items() if r.to == "manager" and r.via in known]
+        breach_routes = [i for i in to_manager if "sla.breached" in self.s.notify[i].events]
+        for i, doc in self.s.sla.items():
+            if breach_routes or not {"notify_manager", "reassign"} & set(doc.on_breach):
+                continue
+            why = "notifies the manager"
+            if "notify_manager" not in doc.on_breach:
+                why = "escalates to the manager when its reassignments run out"
+            message = f"sla tier {doc.name!r} {why}, but no notify route sends sla.breached "
+            message += "to: manager, so no manager is told"
+            self.warning(("sla", i, "on_breach"), message, key=True)
+        if "reps" in self.s.invalid or any(doc.manager for doc in self.s.reps.values()):
+            return
+        for i in to_manager:
+            message = "this route sends to the owner's manager, but no rep has a 'manager'"
+            self.warning(("notify", i, "to"), message)

@@ -84,6 +84,7 @@ class RepDoc(Doc):
     caps: CapsDoc | None = None
     time_off: list[TimeOffDoc] = Field(default_factory=list)
     manager: str | None = None
+    slack_id: str | None = None
 
 
 class MemberDoc(Doc):
@@ -145,6 +146,64 @@ class RuleDoc(Doc):
     respect_hours: bool | None = None
 
 
+def _duration_text(value: Any) -> str:
+    """A duration is text (`5m`); `compile.py` parses it. A bare number has no unit."""
+    if isinstance(value, str):
+        return value
+    raise PydanticCustomError(
+        "duration",
+        "expected a duration such as 30s, 5m, 2h, 1d or 1h30m, got {got}",
+        {"got": describe(value)},
+    )
+
+
+Duration = Annotated[str, PlainValidator(_duration_text)]
+
+
+class SlaTierDoc(Doc):
+    what = "an sla tier"
+    name: str = Field(min_length=1)
+    when: Any = None  # condition data
+    first_touch: Duration
+    business_hours: bool = False
+    remind: Annotated[list[Duration], BeforeValidator(_one_or_many)] = Field(default_factory=list)
+    on_breach: Annotated[
+        list[Literal["reassign", "notify_manager"]], BeforeValidator(_one_or_many)
+    ] = Field(default_factory=list)
+    max_reassignments: int | None = Field(default=None, ge=0)
+
+
+class ChannelDoc(Doc):
+    what = "a channel"
+    type: Literal["slack", "teams", "email", "webhook"]
+    url: str | None = None
+    secret: str | None = None
+    to: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(default_factory=list)
+
+
+class NotifyDoc(Doc):
+    what = "a notify route"
+    events: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(min_length=1)
+    via: str
+    to: Literal["owner", "manager", "channel"] = "channel"
+    when: Any = None  # condition data
+
+
+class AckTemplateDoc(Doc):
+    what = "an acknowledgment template"
+    template: str = Field(min_length=1)
+    when: Any = None  # condition data
+
+
+class AcknowledgeDoc(Doc):
+    """Its templates are validated on their own, as the entries of a section are."""
+
+    what = "acknowledge"
+    via: str
+    templates: list[Any] = Field(min_length=1)
+    outcomes: list[Literal["assigned", "queued", "unassigned", "nurture"]] | None = None
+
+
 class PolicyDoc(Doc):
     """The top level; the entries of each section are validated with the models above."""
 
@@ -157,6 +216,10 @@ class PolicyDoc(Doc):
     reps: list[Any] | None = None
     pools: dict[str, Any] | None = None
     rules: list[Any] | None = None
+    sla: list[Any] | None = None
+    channels: dict[str, Any] | None = None
+    notify: list[Any] | None = None
+    acknowledge: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +241,11 @@ class Sections:
     reps: dict[int, RepDoc] = field(default_factory=dict)
     pools: dict[str, PoolDoc] = field(default_factory=dict)
     rules: dict[int, RuleDoc] = field(default_factory=dict)
+    sla: dict[int, SlaTierDoc] = field(default_factory=dict)
+    channels: dict[str, ChannelDoc] = field(default_factory=dict)
+    notify: dict[int, NotifyDoc] = field(default_factory=dict)
+    acknowledge: AcknowledgeDoc | None = None
+    ack_templates: dict[int, AckTemplateDoc] = field(default_factory=dict)
     # every name written, even in entries with errors, so that they cause no "unknown" errors
     rep_ids: list[str] = field(default_factory=list)
     names: dict[str, list[str]] = field(default_factory=dict)
@@ -196,7 +264,7 @@ def read_document(data: Any) -> tuple[Sections, list[SchemaIssue]]:
     top = {k: v for k, v in data.items() if k not in bad}  # strict: what passed is unchanged
     sections.version, sections.timezone = top.get("version"), top.get("timezone")
     sections.fallback = top.get("fallback")
-    for section in ("calendars", "territories", "pools"):
+    for section in ("calendars", "territories", "pools", "channels"):
         entries = top.get(section) or {}
         sections.names[section] = [k for k in entries if isinstance(k, str)]
     sections.territories = {k: top["territories"][k] for k in sections.names["territories"]}
@@ -211,6 +279,21 @@ def read_document(data: Any) -> tuple[Sections, list[SchemaIssue]]:
             sections.rep_ids.append(doc["id"])
     for i, doc in enumerate(top.get("rules") or []):
         issues += _entry(RuleDoc, doc, ("rules", i), sections.rules, i)
+    for i, doc in enumerate(top.get("sla") or []):
+        issues += _entry(SlaTierDoc, doc, ("sla", i), sections.sla, i)
+    for name in sections.names["channels"]:
+        doc = top["channels"][name]
+        issues += _entry(ChannelDoc, doc, ("channels", name), sections.channels, name)
+    for i, doc in enumerate(top.get("notify") or []):
+        issues += _entry(NotifyDoc, doc, ("notify", i), sections.notify, i)
+    if top.get("acknowledge") is not None:
+        found: dict[str, AcknowledgeDoc] = {}
+        issues += _entry(AcknowledgeDoc, top["acknowledge"], ("acknowledge",), found, "doc")
+        sections.acknowledge = found.get("doc")
+        templates = top["acknowledge"].get("templates")
+        for i, doc in enumerate(templates if isinstance(templates, list) else []):
+            at = ("acknowledge", "templates", i)
+            issues += _entry(AckTemplateDoc, doc, at, sections.ack_templates, i)
     sections.invalid = {str(issue.path[0]) for issue in issues if issue.path}
     return sections, issues
 

@@ -1,4 +1,4 @@
-"""The live service's commands: `serve`, `db upgrade`, `apikey create|list|revoke` and `demo`.
+"""The live service's commands: `serve`, `worker`, `db upgrade`, `apikey`, `demo`.
 
 Each builds the settings from the environment (`LEADFLOW_*`) at the edge, calls one use case,
 and prints what a person needs next. `mount(app)` adds them all to the `leadflow` command.
@@ -45,9 +45,13 @@ def apikey() -> None:
 
 def app_from_env() -> FastAPI:
     """The app on the environment's settings: what each uvicorn worker process builds."""
-    from leadflow.api.app import create_app
+    import os
 
-    return create_app(Settings())
+    from leadflow.api.app import create_app
+    from leadflow.service.context import Services
+
+    settings = Settings()
+    return create_app(settings, Services.build(settings, env=dict(os.environ)))
 
 
 def serve(
@@ -55,8 +59,13 @@ def serve(
     port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Server processes (PostgreSQL for >1).")] = 1,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    worker: Annotated[
+        bool, typer.Option(help="Run a worker in the server (deadlines, reminders, messages).")
+    ] = True,
 ) -> None:
     """Run the HTTP API (migrating the database first); the API docs are at /docs."""
+    import os
+
     import uvicorn
 
     from leadflow.store.engine import Store
@@ -68,6 +77,7 @@ def serve(
         upgrade(store.engine)
     finally:
         store.close()
+    os.environ["LEADFLOW_IN_PROCESS_WORKER"] = "true" if worker else "false"  # for the app
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"leadflow API docs: http://{shown}:{port}/docs", highlight=False)
     uvicorn.run(
@@ -199,9 +209,50 @@ def demo(
     console.print(f"Admin API key (shown once): {key.token}", highlight=False, soft_wrap=True)
 
 
+def worker(
+    once: Annotated[bool, typer.Option(help="One round of each loop, then exit.")] = False,
+    name: Annotated[str | None, typer.Option(help="How this worker signs its claims.")] = None,
+    senders: Annotated[int, typer.Option(min=1, help="Deliveries sent at once.")] = 8,
+) -> None:
+    """Run due SLA steps and send notifications until stopped (Ctrl-C, SIGTERM).
+
+    Any number may run against one PostgreSQL database; `leadflow serve` runs one of its own
+    unless told --no-worker.
+    """
+    import logging
+    import os
+    import signal
+
+    from leadflow.notify import Notifier
+    from leadflow.service.context import Services
+    from leadflow.store.migrate import upgrade
+    from leadflow.worker import Worker
+
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    svc = Services.build(settings, env=dict(os.environ))
+    upgrade(svc.store.engine)
+    running = Worker(svc, Notifier(settings, svc.env), name=name, senders=senders)
+    if once:
+        claimed = running.run_once()
+        running.stop()
+        svc.store.close()
+        console.print(f"claimed {claimed} due rows", highlight=False)
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: running.request_stop())
+    errors.print(f"leadflow worker {running.name} running", highlight=False)
+    running.run()
+    running.stop()
+    svc.store.close()
+
+
 def mount(app: typer.Typer) -> None:
     """Add these commands to the `leadflow` command."""
     app.command()(serve)
+    app.command()(worker)
     app.command()(demo)
     app.add_typer(db_app, name="db")
     app.add_typer(apikey_app, name="apikey")

@@ -36,6 +36,52 @@ class Settings(BaseSettings):
     )
     log_level: str = "info"
 
+    # Links in messages, and the links that let a rep act from an email.
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people reach this server: the base of links in notifications.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs the action links in emails. Unset: a random key is made once and "
+        "kept in the database, so links survive restarts.",
+    )
+    action_link_hours: float = Field(default=72.0, gt=0, description="Action links expire.")
+
+    # Email (the `email` channel and acknowledgments to prospects).
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "leadflow <leadflow@localhost>"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout: float = 10.0
+
+    templates_dir: Path | None = Field(
+        default=None,
+        description="A directory of Jinja2 templates that replace the packaged ones by name.",
+    )
+    http_timeout: float = Field(default=10.0, gt=0, description="Slack, Teams, webhooks.")
+
+    # The worker: deadlines, reminders and deliveries.
+    in_process_worker: bool = Field(
+        default=False,
+        description="The server runs a worker of its own (`leadflow serve` sets this unless "
+        "--no-worker).",
+    )
+    worker_poll_seconds: float = Field(default=0.2, gt=0, description="Idle wait between looks.")
+    worker_batch: int = Field(default=100, ge=1, description="Due rows claimed at once.")
+    worker_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Rows a worker claimed and did not finish (it died) run again after this.",
+    )
+    delivery_attempts: int = Field(default=8, ge=1, description="Tries before a row is dead.")
+    delivery_backoff_seconds: float = Field(
+        default=10.0, gt=0, description="First retry delay; doubled each try, at most 1 hour."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:

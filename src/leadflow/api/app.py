@@ -19,12 +19,14 @@ from starlette.concurrency import run_in_threadpool
 import leadflow
 from leadflow.api.errors import BodyLimit, install_error_handlers
 from leadflow.api.metrics import Metrics
-from leadflow.api.routes import health, keys, leads, policy, reps
+from leadflow.api.routes import actions, health, jobs, keys, leads, policy, reps
+from leadflow.notify import Notifier
 from leadflow.service.context import Services
 from leadflow.service.holds import place_due_held
 from leadflow.service.routing import SYSTEM
 from leadflow.settings import Settings
 from leadflow.store.migrate import upgrade
+from leadflow.worker import Worker
 
 log = logging.getLogger("leadflow.api")
 
@@ -39,6 +41,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(upgrade, services.store.engine)
         log.info("api.started database=%s", services.store.engine.dialect.name)
+        worker = _start_worker(services) if settings.in_process_worker else None
         every = settings.held_check_seconds
         sweep = asyncio.create_task(_place_held_every(services, every)) if every else None
         checkpoints = (
@@ -54,6 +57,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            if worker is not None:
+                await run_in_threadpool(worker.stop)
             services.store.close()
             log.info("api.stopped")
 
@@ -71,11 +76,26 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
-    for resource in (leads.router, reps.router, policy.router, keys.router, health.router):
+    for resource in (
+        leads.router,
+        reps.router,
+        policy.router,
+        keys.router,
+        jobs.router,
+        health.router,
+    ):
         api.include_router(resource)
     app.include_router(api)
+    app.include_router(actions.router, include_in_schema=False)
     app.include_router(health.router, include_in_schema=False)
     return app
+
+
+def _start_worker(services: Services) -> Worker:
+    """The server's own worker (`leadflow serve` without --no-worker): one command suffices."""
+    worker = Worker(services, Notifier(services.settings, services.env))
+    worker.start()
+    return worker
 
 
 async def _place_held_every(services: Services, seconds: float) -> None:

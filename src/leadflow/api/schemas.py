@@ -167,6 +167,16 @@ class LeadPublic(BaseModel):
     payload: dict[str, Any]
     fields: dict[str, Any]
     updated_at: datetime
+    sla_tier: str | None = Field(description="The SLA tier of the running or last clock.")
+    sla_status: str | None = Field(description="pending, met or breached; none without an SLA.")
+    sla_due_at: datetime | None = Field(description="The running clock's deadline.")
+    sla_reassignments: int = Field(description="Reassignments made because an SLA was missed.")
+    first_assigned_at: datetime | None
+    first_touch_at: datetime | None = Field(description="When it was first contacted or closed.")
+    first_touch_seconds: float | None = Field(description="From first assignment, wall time.")
+    first_touch_business_seconds: float | None = Field(
+        description="From first assignment, in the toucher's working time."
+    )
 
 
 class LeadDetail(LeadPublic):

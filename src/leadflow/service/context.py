@@ -183,7 +183,14 @@ class Services:
     keys: KeyCache = field(default_factory=KeyCache)
     clock: Callable[[], datetime] = utc_now  # tests pass a fixed clock
     intake_line: IntakeLine = field(default_factory=IntakeLine)
+    link_key: bytes | None = None  # signs action links (`service.links`), read once
+    env: dict[str, str] = field(default_factory=dict)  # for ${VAR} in the policy's channels
 
     @classmethod
-    def build(cls, settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
-        return cls(settings=settings, store=Store(settings), clock=clock)
+    def build(
+        cls,
+        settings: Settings,
+        clock: Callable[[], datetime] = utc_now,
+        env: dict[str, str] | None = None,
+    ) -> Services:
+        return cls(settings=settings, store=Store(settings), clock=clock, env=dict(env or {}))

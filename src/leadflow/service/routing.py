@@ -25,10 +25,11 @@ from leadflow.core.decide import Decision, Outcome, decide
 from leadflow.core.lead import Lead
 from leadflow.core.policy import Policy
 from leadflow.core.state import Assigned, Change, RoutingState
+from leadflow.service import outbox, sla
 from leadflow.service.context import Services
 from leadflow.service.errors import Conflict, Forbidden, Invalid, NotFound
 from leadflow.store.routing import RoutingClock, advance_clock, lock_clock
-from leadflow.store.tables import DecisionRow, LeadEventRow, LeadRow
+from leadflow.store.tables import DecisionRow, JobRow, LeadEventRow, LeadRow
 
 log = logging.getLogger("leadflow.routing")
 
@@ -47,6 +48,14 @@ MOVES: dict[str, frozenset[str]] = {
     "lost": OWNED,
 }
 EVENTS = tuple(MOVES)
+# what a decision's outcome is called in the policy's `notify` routes
+NOTICES = {
+    Outcome.ASSIGNED: "lead.assigned",
+    Outcome.QUEUED: "lead.queued",
+    Outcome.NURTURE: "lead.nurtured",
+    Outcome.UNASSIGNED: "lead.unassigned",
+    Outcome.MERGED: "lead.merged",
+}
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,7 @@ class RoutingTxn:
     version: int | None = None  # set when the transaction changed routing state
     _state: RoutingState | None = None
     _events: list[dict[str, Any]] = field(default_factory=list)
+    _jobs: list[dict[str, Any]] = field(default_factory=list)
 
     def state(self) -> RoutingState:
         """The routing state for this transaction, fetched once (the policy is known)."""
@@ -140,11 +150,19 @@ class RoutingTxn:
             {"lead_id": lead_id, "at": self.now, "type": type_, "actor": actor, "data": data}
         )
 
+    def job(self, values: dict[str, Any]) -> None:
+        """Work for the worker (`store.jobs.new_job`), committed with what caused it."""
+        self._jobs.append(values)
+
     def write_events(self, _session: Session | None = None) -> None:
-        """One INSERT for the transaction's timeline events (the session's before_commit)."""
+        """One INSERT each for the transaction's timeline events and jobs (before the commit)."""
+        connection = self.session.connection()
         if self._events:
-            self.session.connection().execute(insert(LeadEventRow), self._events)
+            connection.execute(insert(LeadEventRow), self._events)
             self._events = []
+        if self._jobs:
+            connection.execute(insert(JobRow), self._jobs)
+            self._jobs = []
 
 
 def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
@@ -226,9 +244,13 @@ def _take(txn: RoutingTxn, new: NewLead, actor: Actor) -> Routed:
         status="received",
         previous_owners=[],
         updated_at=txn.now,
+        sla_clock=0,
+        sla_reminded=0,
+        sla_reassignments=0,
     )
     txn.event(row.id, "received", actor.name, source=new.source)
     routed = _route(txn, row, actor)
+    outbox.acknowledge(txn, row)
     row.first_response = routed.as_dict()
     _insert_lead(txn.session, row)
     return routed
@@ -261,6 +283,7 @@ def record_event(
         else:
             if event in CLOSED and row.owner is not None and txn.policy is not None:
                 txn.release(row.owner, row.pool)
+            sla.touch(txn, row, event)
             row.status = event
             row.updated_at = txn.now
             routed = _routed(row)
@@ -342,7 +365,13 @@ def _lead_for(session: Session, lead_id: str, actor: Actor) -> LeadRow:
     return row
 
 
-def _route(txn: RoutingTxn, row: LeadRow, actor: Actor) -> Routed:
+def _route(
+    txn: RoutingTxn,
+    row: LeadRow,
+    actor: Actor,
+    previous_owner: str | None = None,
+    why: str | None = None,
+) -> Routed:
     """Decide for this lead under the active policy, and write everything that follows."""
     if txn.policy is None:
         reason = "no active policy: publish one with PUT /api/v1/policy"
@@ -350,10 +379,18 @@ def _route(txn: RoutingTxn, row: LeadRow, actor: Actor) -> Routed:
     lead = Lead(row.id, row.fields, frozenset(row.previous_owners))
     decision = decide(lead, txn.policy, txn.state(), txn.now)
     txn.save(decision.changes)
-    return store_decision(txn, row, decision)
+    return store_decision(txn, row, decision, previous_owner, why)
 
 
-def store_decision(txn: RoutingTxn, row: LeadRow, decision: Decision) -> Routed:
+def store_decision(
+    txn: RoutingTxn,
+    row: LeadRow,
+    decision: Decision,
+    previous_owner: str | None = None,
+    reason: str | None = None,
+) -> Routed:
+    """Write the decision and what follows from it: the lead's place, its timeline, its SLA
+    clock and its notifications. `previous_owner`: the lead moved away from that rep."""
     # Core with RETURNING, not an ORM flush: the id is needed now, and this runs for every lead.
     decision_id: int = (
         txn.session.connection()
@@ -380,6 +417,17 @@ def store_decision(txn: RoutingTxn, row: LeadRow, decision: Decision) -> Routed:
     txn.event(row.id, decision.outcome.value, "leadflow", rule=decision.rule, **data)
     if decision.outcome is Outcome.UNASSIGNED:
         _alert(txn, row, decision.reason or "unassigned")
+    if decision.outcome is Outcome.ASSIGNED:
+        sla.start(txn, row)
+    else:
+        sla.stop(txn, row, f"the lead is {decision.outcome.value}")
+    notice = NOTICES[decision.outcome]
+    if notice == "lead.assigned" and previous_owner is not None:
+        notice = "lead.reassigned"
+    extra: dict[str, Any] = {"reason": reason or decision.reason}
+    if previous_owner is not None:
+        extra["previous_owner"] = previous_owner
+    outbox.notify(txn, row, notice, **extra)
     log.info(
         "lead.%s lead_id=%s rep=%s pool=%s rule=%s decision_id=%s",
         decision.outcome.value,
@@ -396,6 +444,7 @@ def _unplaced(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:
     row.status = "unassigned"
     row.updated_at = txn.now
     _alert(txn, row, reason)
+    outbox.notify(txn, row, "lead.unassigned", reason=reason)
     return _routed(row, reason)
 
 
@@ -411,15 +460,16 @@ def _reroute(txn: RoutingTxn, row: LeadRow, actor: Actor, why: str) -> Routed:
         txn.release(owner, row.pool)
         row.previous_owners = [*row.previous_owners, owner]
     txn.event(row.id, "rerouted", actor.name, reason=why, previous_owner=owner)
-    return _route(txn, row, actor)
+    return _route(txn, row, actor, previous_owner=owner, why=why)
 
 
 def _assign_by_hand(txn: RoutingTxn, row: LeadRow, actor: Actor, rep_id: str) -> Routed:
     if txn.policy is None or rep_id not in txn.policy.reps:
         raise Invalid(f"unknown rep {rep_id!r}", field="rep")
-    if row.owner is not None:
-        txn.release(row.owner, row.pool)
-        row.previous_owners = [*row.previous_owners, row.owner]
+    previous = row.owner
+    if previous is not None:
+        txn.release(previous, row.pool)
+        row.previous_owners = [*row.previous_owners, previous]
     t = to_epoch(txn.now)
     day, week = local_day(txn.policy.reps[rep_id].timezone, t)
     change = Assigned(row.id, rep_id, None, t, day, week)
@@ -434,7 +484,7 @@ def _assign_by_hand(txn: RoutingTxn, row: LeadRow, actor: Actor, rep_id: str) ->
         "reason": None,
     }
     decision = Decision(row.id, txn.now, Outcome.ASSIGNED, record, rep=rep_id, changes=(change,))
-    return store_decision(txn, row, decision)
+    return store_decision(txn, row, decision, previous, f"reassigned by {actor.name}")
 
 
 def _routed(row: LeadRow, reason: str | None = None) -> Routed:

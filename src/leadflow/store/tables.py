@@ -144,6 +144,19 @@ class LeadRow(Base):
     previous_owners: Mapped[list[Any]] = mapped_column(default=list)
     first_response: Mapped[dict[str, Any] | None]  # what an idempotent retry gets back
     updated_at: Mapped[datetime]
+    # The SLA clock (one running at a time; `sla_clock` counts them, and names the running one
+    # in its due rows, so a row from an earlier clock does nothing) and what reporting reads.
+    sla_tier: Mapped[str | None] = mapped_column(String(120))
+    sla_status: Mapped[str | None] = mapped_column(String(20), index=True)  # pending|met|breached
+    sla_clock: Mapped[int] = mapped_column(default=0)
+    sla_started_at: Mapped[datetime | None]
+    sla_due_at: Mapped[datetime | None]
+    sla_reminded: Mapped[int] = mapped_column(default=0)  # reminders sent on the running clock
+    sla_reassignments: Mapped[int] = mapped_column(default=0)
+    first_assigned_at: Mapped[datetime | None]
+    first_touch_at: Mapped[datetime | None]
+    first_touch_seconds: Mapped[float | None]  # wall time from the first assignment
+    first_touch_business_seconds: Mapped[float | None]  # in the toucher's working time
 
 
 class DecisionRow(Base):
@@ -197,3 +210,40 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class JobRow(Base):
+    """Work for the worker, written in the transaction that caused it (an outbox).
+
+    `kind` is `deliver` (a message to send; `delivery_id` stays the same on every try) or
+    `sla` (the next step of a lead's SLA clock: a reminder or the deadline). A row is
+    `pending` until it is `done`, `skipped` (an SLA step whose clock had stopped or moved on)
+    or `dead` (out of tries; it can be retried by hand). A worker claims a pending row by
+    setting `lease_until`; if the worker dies, the row is claimable again once that passes.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    lead_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(120))
+    delivery_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class InstanceRow(Base):
+    """Values made once per database, such as the key that signs action links."""
+
+    __tablename__ = "instance"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

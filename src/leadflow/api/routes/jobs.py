@@ -1,0 +1,43 @@
+"""`/jobs`: the worker's rows (deliveries, SLA steps); dead ones are retried from here.
+
+A delivery that failed every try is `dead`: nothing sends it again until a person has looked
+(a wrong webhook URL, a missing secret) and retried it. Managers and admins only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from leadflow.api.auth import require
+from leadflow.api.deps import get_services
+from leadflow.api.schemas_jobs import JobPublic
+from leadflow.service import jobs
+from leadflow.service.context import Services
+from leadflow.service.routing import Actor
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+Svc = Annotated[Services, Depends(get_services)]
+Manager = Annotated[Actor, Depends(require("manager", "admin"))]
+
+
+@router.get("", response_model=list[JobPublic])
+def list_jobs(
+    services: Svc,
+    _actor: Manager,
+    state: Annotated[str | None, Query(description="pending, done, skipped or dead")] = None,
+    kind: Annotated[str | None, Query(description="deliver or sla")] = None,
+    lead_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[JobPublic]:
+    """The worker's rows, newest first: `?state=dead` lists what needs a person."""
+    rows = jobs.list_jobs(services, state=state, kind=kind, lead_id=lead_id, limit=limit)
+    return [JobPublic.model_validate(row) for row in rows]
+
+
+@router.post("/{job_id}/retry", response_model=JobPublic)
+def retry_job(job_id: int, services: Svc, _actor: Manager) -> JobPublic:
+    """Run a dead row again now, with its tries counted afresh and the same delivery id."""
+    return JobPublic.model_validate(jobs.retry_job(services, job_id))

@@ -1,0 +1,182 @@
+"""Use cases of the worker's rows: run due SLA steps, send a delivery, list and retry rows.
+
+SLA steps change leads, so they run under the routing lock, many in one transaction, each
+marked done in the transaction that did it: a step is acted on once even if its row is
+claimed twice (a worker died after acting and before its lease ran out, say), because the
+second run finds the row done, or the lead's clock moved on. A delivery is an effect outside
+the database: it is sent, then recorded. A worker that dies between the two sends it again
+after its lease, with the same delivery id (what receivers dedupe by).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from leadflow.notify import Delivery, DeliveryError, Notifier
+from leadflow.service import sla
+from leadflow.service.context import Services
+from leadflow.service.errors import Conflict, Invalid, NotFound
+from leadflow.service.routing import begin_routing, commit_routing
+from leadflow.store import jobs
+from leadflow.store.jobs import DEAD, DONE, PENDING, SKIPPED, Claimed
+from leadflow.store.tables import JobRow, LeadEventRow, LeadRow
+
+log = logging.getLogger("leadflow.worker")
+
+
+def run_sla_steps(svc: Services, due: list[Claimed]) -> int:
+    """Run claimed SLA steps, together when they can be; how many did something.
+
+    If the shared transaction fails, each step is run alone, so that one bad lead costs
+    the others nothing but time; a step that fails alone is retried later, then dead.
+    """
+    if not due:
+        return 0
+    try:
+        return _steps_in_one_transaction(svc, due)
+    except Exception:
+        if len(due) == 1:
+            _failed(svc, due[0])
+            return 0
+        log.info("sla.batch_retried size=%d", len(due))
+    acted = 0
+    for job in due:
+        try:
+            acted += _steps_in_one_transaction(svc, [job])
+        except Exception:
+            _failed(svc, job)
+    return acted
+
+
+def _steps_in_one_transaction(svc: Services, due: list[Claimed]) -> int:
+    acted = 0
+    with svc.store.writing() as session:
+        txn = begin_routing(svc, session)
+        ids = [job.id for job in due]
+        still = set(session.scalars(select(JobRow.id).where(JobRow.id.in_(ids), _pending())))
+        lead_ids = {job.lead_id for job in due if job.lead_id}
+        leads = {
+            row.id: row for row in session.scalars(select(LeadRow).where(LeadRow.id.in_(lead_ids)))
+        }
+        for job in due:
+            if job.id not in still:  # done by another worker meanwhile: nothing to do twice
+                continue
+            outcome = sla.run_step(txn, leads.get(job.lead_id or ""), job)
+            done = not outcome.startswith("skipped")
+            jobs.finish(session, job.id, txn.now, DONE if done else SKIPPED, outcome)
+            acted += done
+            log.info("sla.step job=%d lead_id=%s outcome=%r", job.id, job.lead_id, outcome)
+    commit_routing(svc, txn)
+    return acted
+
+
+def _pending() -> Any:
+    return JobRow.state == PENDING
+
+
+def _failed(svc: Services, job: Claimed) -> None:
+    log.exception("sla.step_failed job=%d lead_id=%s", job.id, job.lead_id)
+    with svc.store.writing() as session:
+        state = jobs.fail(
+            session,
+            job,
+            svc.clock(),
+            "the step failed; see the worker's log",
+            retryable=True,
+            most_attempts=svc.settings.delivery_attempts,
+            first_backoff=svc.settings.delivery_backoff_seconds,
+        )
+    if state == DEAD:
+        log.error("sla.step_dead job=%d lead_id=%s", job.id, job.lead_id)
+
+
+def deliver(svc: Services, notifier: Notifier, job: Claimed) -> str:
+    """Send one claimed delivery and record how it went: done, retried later, or dead."""
+    assert job.delivery_id is not None
+    delivery = Delivery.from_data(job.delivery_id, job.data)
+    channel = job.data["channel"]["name"]
+    try:
+        notifier.send(delivery)
+    except DeliveryError as error:
+        with svc.store.writing() as session:
+            state = jobs.fail(
+                session,
+                job,
+                svc.clock(),
+                error.reason,
+                retryable=error.retryable,
+                most_attempts=svc.settings.delivery_attempts,
+                first_backoff=svc.settings.delivery_backoff_seconds,
+                retry_after=error.retry_after,
+            )
+            if state == DEAD:
+                _timeline(session, job, svc.clock(), "notification.dead", error=error.reason)
+        log.warning(
+            "delivery.failed id=%s channel=%s event=%s attempt=%d state=%s reason=%r",
+            job.delivery_id,
+            channel,
+            delivery.event,
+            job.attempts,
+            state,
+            error.reason,
+        )
+        return state
+    with svc.store.writing() as session:
+        now = svc.clock()
+        jobs.finish(session, job.id, now)
+        _timeline(session, job, now, "notification.sent", attempt=job.attempts)
+    return DONE
+
+
+def _timeline(session: Session, job: Claimed, now: datetime, type_: str, **data: Any) -> None:
+    if job.lead_id is None:
+        return
+    data |= {
+        "notification": job.data.get("event"),
+        "channel": job.data["channel"]["name"],
+        "delivery_id": job.delivery_id,
+    }
+    values = {"lead_id": job.lead_id, "at": now, "type": type_, "actor": "worker", "data": data}
+    session.execute(insert(LeadEventRow), [values])
+
+
+def list_jobs(
+    svc: Services,
+    state: str | None = None,
+    kind: str | None = None,
+    lead_id: str | None = None,
+    limit: int = 100,
+) -> list[JobRow]:
+    """The worker's rows, newest first; `state=dead` is what needs a person."""
+    if state is not None and state not in jobs.STATES:
+        raise Invalid(f"unknown state {state!r}: one of {', '.join(jobs.STATES)}", field="state")
+    if kind is not None and kind not in jobs.KINDS:
+        raise Invalid(f"unknown kind {kind!r}: one of {', '.join(jobs.KINDS)}", field="kind")
+    query = select(JobRow).order_by(JobRow.id.desc()).limit(limit)
+    if state is not None:
+        query = query.where(JobRow.state == state)
+    if kind is not None:
+        query = query.where(JobRow.kind == kind)
+    if lead_id is not None:
+        query = query.where(JobRow.lead_id == lead_id)
+    with svc.store.reading() as session:
+        return list(session.scalars(query))
+
+
+def retry_job(svc: Services, job_id: int) -> JobRow:
+    """A dead row runs again now, with its tries counted afresh."""
+    with svc.store.writing() as session:
+        row = session.get(JobRow, job_id)
+        if row is None:
+            raise NotFound(f"no job {job_id}")
+        if row.state != DEAD:
+            raise Conflict(f"job {job_id} is {row.state}: only a dead job can be retried")
+        retried = jobs.retry(session, job_id, svc.clock())
+        assert retried is not None
+        session.flush()
+        return retried

@@ -1,0 +1,94 @@
+"""Signed, expiring links that let a rep act on a lead from an email, without logging in.
+
+A link carries the lead, the rep it was sent to and when it expires, signed with HMAC-SHA256
+under the instance's key (`LEADFLOW_SECRET_KEY`, or a random key made once and kept in the
+database). Whoever holds the link may act as that rep on that lead only, and only while the
+lead is still that rep's: a link of a lead since reassigned acts on nothing.
+
+Opening a link (GET) shows the lead and the buttons; only the button (POST) acts. Mail
+scanners open every link in a message, and must not accept leads on a rep's behalf.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadflow.service.context import Services
+from leadflow.service.errors import Invalid
+from leadflow.store.tables import InstanceRow
+
+LINK_ACTIONS = ("accepted", "contacted")
+_KEY_NAME = "link_secret"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    lead_id: str
+    rep_id: str
+    expires: int  # unix seconds
+
+
+def make_token(
+    svc: Services, lead_id: str, rep_id: str, now: datetime, session: Session | None = None
+) -> str:
+    """A token for `rep_id` to act on `lead_id`, valid for `action_link_hours` from `now`."""
+    expires = int((now + timedelta(hours=svc.settings.action_link_hours)).timestamp())
+    body = _b64(f"{lead_id}\n{rep_id}\n{expires}".encode())
+    return f"{body}.{_sign(_key(svc, session), body)}"
+
+
+def read_token(svc: Services, token: str, now: datetime) -> Link:
+    """The link a token carries; `Invalid` (field `token`) when forged, garbled or expired."""
+    body, _, signature = token.partition(".")
+    if not body or not hmac.compare_digest(signature, _sign(_key(svc), body)):
+        raise Invalid("this link is not valid (it was changed or cut short)", field="token")
+    try:
+        lead_id, rep_id, expires = _unb64(body).decode().split("\n")
+        link = Link(lead_id, rep_id, int(expires))
+    except ValueError as error:
+        raise Invalid("this link is not valid", field="token") from error
+    if now.timestamp() >= link.expires:
+        when = datetime.fromtimestamp(link.expires, UTC).isoformat()
+        raise Invalid(f"this link expired at {when}", field="token")
+    return link
+
+
+def _sign(key: bytes, body: str) -> str:
+    return _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _key(svc: Services, session: Session | None = None) -> bytes:
+    """The signing key: the setting, else the database's own, made on first use.
+
+    Inside a transaction, pass its session: opening another writer there would wait forever.
+    """
+    if svc.settings.secret_key:
+        return svc.settings.secret_key.encode()
+    if svc.link_key is not None:
+        return svc.link_key
+    if session is None:
+        with svc.store.writing() as own:
+            return _key(svc, own)
+    row = session.scalar(select(InstanceRow).where(InstanceRow.name == _KEY_NAME))
+    if row is None:
+        row = InstanceRow(name=_KEY_NAME, value=secrets.token_urlsafe(32))
+        session.add(row)
+        session.flush()
+    svc.link_key = row.value.encode()
+    return svc.link_key

@@ -1,0 +1,174 @@
+"""The worker's rows: claimed with a lease, finished, retried with back-off, or dead.
+
+Several workers, in several processes, may claim at once. On PostgreSQL a claim takes rows
+with `FOR UPDATE SKIP LOCKED`, so two workers never take the same row and never wait for each
+other; on SQLite the single writer already serializes claims. A claim does not remove the row:
+it sets `lease_until`, and a row whose lease has passed is claimable again. So a worker that
+dies holding rows delays them by one lease, and loses none.
+
+Invariants:
+- a row is `pending` until it is `done`, `skipped` or `dead`, and never leaves those three;
+- `attempts` counts claims; a row claimed `delivery_attempts` times and failed is `dead`;
+- a delivery row keeps its `delivery_id` through every try and a retry by hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from leadflow.store.tables import JobRow
+
+PENDING, DONE, SKIPPED, DEAD = "pending", "done", "skipped", "dead"
+STATES = (PENDING, DONE, SKIPPED, DEAD)
+DELIVER, SLA = "deliver", "sla"
+KINDS = (DELIVER, SLA)
+MAX_BACKOFF = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row as its worker took it."""
+
+    id: int
+    kind: str
+    lead_id: str | None
+    due_at: datetime
+    attempts: int  # including this one
+    delivery_id: str | None
+    data: dict[str, Any]
+
+
+def new_job(
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    data: dict[str, Any],
+    lead_id: str | None = None,
+) -> dict[str, Any]:
+    """The values of a new row, for an INSERT with the rest of its transaction."""
+    return {
+        "kind": kind,
+        "lead_id": lead_id,
+        "state": PENDING,
+        "due_at": due_at,
+        "attempts": 0,
+        "lease_until": None,
+        "worker": None,
+        "delivery_id": str(uuid.uuid4()) if kind == DELIVER else None,
+        "data": data,
+        "last_error": None,
+        "created_at": now,
+        "finished_at": None,
+    }
+
+
+def claim(
+    session: Session,
+    worker: str,
+    now: datetime,
+    lease: float,
+    most: int,
+    kinds: Sequence[str] = KINDS,
+) -> list[Claimed]:
+    """Take up to `most` due rows, oldest due first, for `lease` seconds."""
+    claimable = and_(
+        JobRow.state == PENDING,
+        JobRow.due_at <= now,
+        JobRow.kind.in_(kinds),
+        or_(JobRow.lease_until.is_(None), JobRow.lease_until <= now),
+    )
+    pick = select(JobRow.id).where(claimable).order_by(JobRow.due_at, JobRow.id).limit(most)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list(session.scalars(pick))
+    if not ids:
+        return []
+    taken = session.execute(
+        update(JobRow)
+        .where(JobRow.id.in_(ids))
+        .values(
+            lease_until=now + timedelta(seconds=lease),
+            worker=worker,
+            attempts=JobRow.attempts + 1,
+        )
+        .returning(
+            JobRow.id,
+            JobRow.kind,
+            JobRow.lead_id,
+            JobRow.due_at,
+            JobRow.attempts,
+            JobRow.delivery_id,
+            JobRow.data,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    rows = [Claimed(*row) for row in taken]
+    rows.sort(key=lambda c: (c.due_at, c.id))
+    return rows
+
+
+def finish(session: Session, job_id: int, now: datetime, state: str = DONE, note: str = "") -> None:
+    """The row is done (or skipped, with why)."""
+    session.execute(
+        update(JobRow)
+        .where(JobRow.id == job_id)
+        .values(state=state, finished_at=now, lease_until=None, last_error=note or None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def backoff(attempts: int, first: float) -> float:
+    """Seconds before try `attempts + 1`: first, 2×first, 4×first… at most an hour.
+
+    With the default 10 s and 8 tries, a delivery is retried over about 21 minutes.
+    """
+    return float(min(MAX_BACKOFF, first * 2 ** max(0, attempts - 1)))
+
+
+def fail(
+    session: Session,
+    job: Claimed,
+    now: datetime,
+    error: str,
+    *,
+    retryable: bool,
+    most_attempts: int,
+    first_backoff: float,
+    retry_after: float | None = None,
+) -> str:
+    """Record a failed try: retried later, or `dead` when out of tries or not retryable."""
+    if not retryable or job.attempts >= most_attempts:
+        values: dict[str, Any] = {"state": DEAD, "finished_at": now, "lease_until": None}
+    else:
+        wait = max(backoff(job.attempts, first_backoff), retry_after or 0.0)
+        values = {"due_at": now + timedelta(seconds=wait), "lease_until": None}
+    session.execute(
+        update(JobRow)
+        .where(JobRow.id == job.id)
+        .values(last_error=error[:2000], **values)
+        .execution_options(synchronize_session=False)
+    )
+    return str(values.get("state", PENDING))
+
+
+def retry(session: Session, job_id: int, now: datetime) -> JobRow | None:
+    """A dead row runs again now, with its tries counted afresh (and the same delivery id)."""
+    row = session.get(JobRow, job_id)
+    if row is None:
+        return None
+    row.state, row.due_at, row.attempts = PENDING, now, 0
+    row.lease_until, row.worker, row.finished_at = None, None, None
+    return row
+
+
+def next_due(session: Session, kinds: Sequence[str] = KINDS) -> datetime | None:
+    """When the earliest pending row is due (a worker may sleep until then)."""
+    query = select(JobRow.due_at).where(JobRow.state == PENDING, JobRow.kind.in_(kinds))
+    return session.scalar(query.order_by(JobRow.due_at).limit(1))

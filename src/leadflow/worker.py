@@ -1,0 +1,110 @@
+"""The worker: claims due rows and runs them, until told to stop.
+
+Two loops, each on a thread of its own, so that a slow chat service never makes a deadline
+late: one runs SLA steps (reminders, deadlines), the other sends deliveries, several at a
+time. Each loop claims up to `worker_batch` due rows; when it got a full batch it looks again
+at once, else it waits `worker_poll_seconds`. Any number of workers may run against one
+database (`leadflow worker`, and the one inside `leadflow serve`): claims never overlap.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from leadflow.notify import Notifier
+from leadflow.service.context import Services
+from leadflow.service.jobs import deliver, run_sla_steps
+from leadflow.store import jobs
+
+log = logging.getLogger("leadflow.worker")
+
+
+class Worker:
+    """One worker: `run()` until `stop()`, or `run_once()` for a single round (tests, --once)."""
+
+    def __init__(
+        self,
+        svc: Services,
+        notifier: Notifier,
+        name: str | None = None,
+        senders: int = 8,
+    ) -> None:
+        self.svc = svc
+        self.notifier = notifier
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.senders = ThreadPoolExecutor(senders, thread_name_prefix="leadflow-send")
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def run_once(self) -> int:
+        """One round of each loop; how many rows were claimed."""
+        return self.sla_round() + self.delivery_round()
+
+    def sla_round(self) -> int:
+        due = self._claim(jobs.SLA)
+        run_sla_steps(self.svc, due)
+        return len(due)
+
+    def delivery_round(self) -> int:
+        due = self._claim(jobs.DELIVER)
+        # every send of the round ends before the next claim: a lease is never outlived here
+        list(self.senders.map(lambda job: deliver(self.svc, self.notifier, job), due))
+        return len(due)
+
+    def _claim(self, kind: str) -> list[jobs.Claimed]:
+        settings = self.svc.settings
+        with self.svc.store.writing() as session:
+            return jobs.claim(
+                session,
+                self.name,
+                self.svc.clock(),
+                settings.worker_lease_seconds,
+                settings.worker_batch,
+                kinds=(kind,),
+            )
+
+    def start(self) -> None:
+        """Run both loops on background threads (`leadflow serve`'s in-process worker)."""
+        for name, round_ in (("sla", self.sla_round), ("deliveries", self.delivery_round)):
+            thread = threading.Thread(
+                target=self._loop, args=(round_,), name=f"leadflow-worker-{name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        log.info("worker.started name=%s", self.name)
+
+    def run(self) -> None:
+        """Run both loops until `stop()` (`leadflow worker`)."""
+        self.start()
+        for thread in self._threads:
+            thread.join()
+
+    def request_stop(self) -> None:
+        """Let the rounds under way finish, and start no other (a signal handler calls this)."""
+        self._stop.set()
+
+    def stop(self) -> None:
+        """Stop and wait for the rounds under way: what was claimed is finished or released."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+        self.senders.shutdown(wait=True)
+        self.notifier.close()
+        log.info("worker.stopped name=%s", self.name)
+
+    def _loop(self, round_: Callable[[], int]) -> None:
+        batch = self.svc.settings.worker_batch
+        poll = self.svc.settings.worker_poll_seconds
+        while not self._stop.is_set():
+            try:
+                claimed = round_()
+            except Exception:  # the database went away, say: the next round tries again
+                log.exception("worker.round_failed name=%s", self.name)
+                claimed = 0
+            if claimed < batch:
+                self._stop.wait(poll)

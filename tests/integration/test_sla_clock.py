@@ -1,0 +1,345 @@
+"""The SLA clock on a real database, on a fixed clock: started, reminded, met, breached,
+reassigned, escalated; and the messages each step queues for the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from databases import FixedClock
+from leadflow.notify import Delivery, DeliveryError
+from leadflow.service.context import Services
+from leadflow.service.routing import Actor, NewLead, intake, reassign, record_event
+from leadflow.store import jobs
+from leadflow.store.tables import JobRow, LeadEventRow, LeadRow
+from leadflow.worker import Worker
+
+FORM = Actor("website-form", "intake")
+MANAGER = Actor("mia", "manager")
+POLICY = """
+version: 1
+timezone: UTC
+reps:
+  - {id: ann, name: Ann Archer, email: ann@example.com, manager: max}
+  - {id: ben, name: Ben Brook, email: ben@example.com, manager: max}
+  - {id: cid, name: Cid Cole, email: cid@example.com, manager: max}
+  - {id: dot, name: Dot Dean, email: dot@example.com, manager: max}
+  - {id: max, name: Max Major, email: max@example.com, active: false}
+pools:
+  team: {strategy: round_robin, members: [ann, ben, cid], overflow: backup}
+  backup: {strategy: round_robin, members: [dot]}
+sla:
+  - name: hot
+    when: {score: {gte: 80}}
+    first_touch: 5m
+    remind: [3m]
+    on_breach: [reassign, notify_manager]
+    max_reassignments: 1
+  - name: default
+    first_touch: 1h
+    on_breach: [notify_manager]
+channels:
+  mail: {type: email}
+  ops: {type: webhook, url: "http://127.0.0.1:9/hook"}
+notify:
+  - {events: [lead.assigned, lead.reassigned, sla.reminder, sla.breached], to: owner, via: mail}
+  - {events: [sla.breached], to: manager, via: mail}
+  - {events: [lead.nurtured], via: ops, when: {form: nurture-me}}
+acknowledge:
+  via: mail
+  templates:
+    - {when: {form: demo}, template: demo_request}
+    - {template: default}
+rules:
+  - {name: nurture, when: {score: {lt: 10}}, nurture: later}
+  - {name: all, route: team}
+fallback: team
+"""
+
+Publish = Callable[[Services, str], int]
+
+
+class Recorder:
+    """A notifier that keeps what it was asked to send (and can be told to fail)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Delivery] = []
+        self.failure: DeliveryError | None = None
+
+    def send(self, delivery: Delivery) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.sent.append(delivery)
+
+    def close(self) -> None:
+        pass
+
+    def to(self, event: str) -> list[str | None]:
+        return [d.recipient.rep_id or d.recipient.email for d in self.sent if d.event == event]
+
+
+@pytest.fixture
+def svc(services: Services, publish_policy: Publish) -> Services:
+    publish_policy(services, POLICY)
+    return services
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def worker(svc: Services, recorder: Recorder) -> Worker:
+    return Worker(svc, recorder, name="test-worker", senders=2)  # type: ignore[arg-type]
+
+
+def take(svc: Services, **fields: Any) -> str:
+    fields.setdefault("email", "jo@prospect.example")
+    return intake(svc, NewLead(fields=fields, payload=dict(fields)), FORM).lead_id
+
+
+def lead(svc: Services, lead_id: str) -> LeadRow:
+    with svc.store.reading() as session:
+        row = session.scalar(select(LeadRow).where(LeadRow.id == lead_id))
+        assert row is not None
+        return row
+
+
+def timeline(svc: Services, lead_id: str, prefix: str = "sla.") -> list[tuple[str, dict[str, Any]]]:
+    with svc.store.reading() as session:
+        query = select(LeadEventRow).where(LeadEventRow.lead_id == lead_id)
+        events = session.scalars(query.order_by(LeadEventRow.id))
+        return [(e.type, e.data) for e in events if e.type.startswith(prefix)]
+
+
+def owner_as(svc: Services, lead_id: str) -> Actor:
+    owner = lead(svc, lead_id).owner
+    return Actor(str(owner), "rep", owner)
+
+
+def test_an_assigned_lead_starts_the_clock_of_the_first_tier_that_holds(
+    svc: Services, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    row = lead(svc, lead_id)
+    assert (row.sla_tier, row.sla_status) == ("hot", "pending")
+    assert row.sla_due_at == clock.now + timedelta(minutes=5)
+    assert row.first_assigned_at == clock.now
+    assert [t for t, _ in timeline(svc, lead_id)] == ["sla.started"]
+
+
+def test_the_clock_step_is_a_row_for_the_worker_written_with_the_lead(svc: Services) -> None:
+    lead_id = take(svc, score=90)
+    with svc.store.reading() as session:
+        steps = session.scalars(select(JobRow).where(JobRow.kind == jobs.SLA)).all()
+    assert [(s.lead_id, s.data["step"], s.data["n"]) for s in steps] == [(lead_id, "remind", 1)]
+
+
+def test_nothing_is_due_before_its_time(svc: Services, worker: Worker, clock: FixedClock) -> None:
+    take(svc, score=90)
+    clock.advance(minutes=2, seconds=59)
+    assert worker.sla_round() == 0
+
+
+def test_the_reminder_goes_to_the_owner_when_due_and_only_once(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    owner = lead(svc, lead_id).owner
+    clock.advance(minutes=3)
+    assert worker.sla_round() == 1
+    worker.delivery_round()
+    assert worker.sla_round() == 0  # the next step (the deadline) is not due yet
+    worker.delivery_round()
+    assert recorder.to("sla.reminder") == [owner]
+    assert timeline(svc, lead_id)[-1] == (
+        "sla.reminded",
+        {"tier": "hot", "reminder": 1, "rep": owner},
+    )
+
+
+def test_a_touch_before_the_deadline_meets_the_sla_and_the_deadline_does_nothing(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    clock.advance(minutes=4)
+    record_event(svc, lead_id, "contacted", owner_as(svc, lead_id))
+    clock.advance(minutes=10)
+    worker.run_once()
+    worker.run_once()
+    row = lead(svc, lead_id)
+    assert row.sla_status == "met"
+    assert row.first_touch_seconds == 240.0
+    assert recorder.to("sla.breached") == []
+    assert [t for t, _ in timeline(svc, lead_id)] == ["sla.started", "sla.met"]
+
+
+def test_accepting_a_lead_does_not_meet_its_sla(
+    svc: Services, worker: Worker, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    record_event(svc, lead_id, "accepted", owner_as(svc, lead_id))
+    assert lead(svc, lead_id).sla_status == "pending"
+
+
+def test_a_touch_after_the_deadline_before_the_worker_acts_is_a_breach(
+    svc: Services, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    clock.advance(minutes=6)
+    record_event(svc, lead_id, "contacted", owner_as(svc, lead_id))
+    row = lead(svc, lead_id)
+    assert row.sla_status == "breached"
+    assert timeline(svc, lead_id)[-1] == ("sla.breached", {"tier": "hot", "late_touch": 60.0})
+
+
+def test_a_breach_reassigns_to_the_next_rep_of_the_pool_and_starts_a_new_clock(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    first = lead(svc, lead_id).owner
+    clock.advance(minutes=5)
+    worker.sla_round()  # the reminder (overdue)
+    worker.sla_round()  # the deadline
+    worker.delivery_round()
+    row = lead(svc, lead_id)
+    assert row.owner not in (None, first)
+    assert row.pool == "team"
+    assert row.previous_owners == [first]
+    assert (row.sla_status, row.sla_reassignments) == ("breached", 1)
+    assert row.sla_due_at == clock.now + timedelta(minutes=5)
+    assert recorder.to("sla.breached") == [first, "max"]
+    assert recorder.to("lead.reassigned") == [row.owner]
+    kinds = [t for t, _ in timeline(svc, lead_id)]
+    assert kinds[-4:] == ["sla.reminded", "sla.breached", "sla.reassigned", "sla.started"]
+
+
+def test_when_reassignments_run_out_the_lead_goes_to_the_overflow_and_is_escalated(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    owners = [lead(svc, lead_id).owner]
+    for _ in range(2):
+        clock.advance(minutes=5)
+        worker.sla_round()
+        worker.sla_round()
+        owners.append(lead(svc, lead_id).owner)
+    worker.delivery_round()
+    row = lead(svc, lead_id)
+    assert owners[2] == "dot"  # the team's overflow
+    assert len(set(owners)) == 3
+    assert row.sla_reassignments == 2
+    escalations = [d for t, d in timeline(svc, lead_id) if t == "sla.escalated"]
+    assert escalations == [{"tier": "hot", "manager": "max"}]
+    assert recorder.to("sla.breached").count("max") == 2
+
+
+def test_a_tier_without_reassign_only_tells_the_manager(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=50)
+    owner = lead(svc, lead_id).owner
+    clock.advance(hours=1)
+    worker.run_once()
+    worker.delivery_round()
+    row = lead(svc, lead_id)
+    assert (row.owner, row.sla_status, row.sla_reassignments) == (owner, "breached", 0)
+    assert recorder.to("sla.breached") == [owner, "max"]
+
+
+def test_a_step_claimed_twice_acts_once(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    clock.advance(minutes=3)
+    with svc.store.writing() as session:
+        (step,) = jobs.claim(session, "a-worker-that-dies", clock.now, 60, 10, (jobs.SLA,))
+    clock.advance(seconds=61)  # its lease runs out: another worker takes the row again
+    worker.sla_round()
+    from leadflow.service.jobs import run_sla_steps
+
+    run_sla_steps(svc, [step])  # the first worker wakes up and runs it too
+    worker.delivery_round()
+    assert recorder.to("sla.reminder") == [lead(svc, lead_id).owner]
+    assert [t for t, _ in timeline(svc, lead_id)].count("sla.reminded") == 1
+
+
+def test_a_rejected_lead_stops_the_clock_and_its_new_owner_gets_a_new_one(
+    svc: Services, worker: Worker, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    first = lead(svc, lead_id).owner
+    clock.advance(minutes=2)
+    record_event(svc, lead_id, "rejected", owner_as(svc, lead_id))
+    row = lead(svc, lead_id)
+    assert row.owner != first
+    assert row.sla_due_at == clock.now + timedelta(minutes=5)
+    clock.advance(minutes=2)  # the first clock's reminder is due now, and must do nothing
+    worker.sla_round()
+    assert [t for t, _ in timeline(svc, lead_id)] == ["sla.started", "sla.stopped", "sla.started"]
+
+
+def test_a_manager_reassignment_tells_the_new_owner(
+    svc: Services, worker: Worker, recorder: Recorder
+) -> None:
+    lead_id = take(svc, score=50)
+    reassign(svc, lead_id, MANAGER, to_rep="dot")
+    worker.delivery_round()
+    assert recorder.to("lead.reassigned") == ["dot"]
+
+
+def test_a_nurture_lead_sends_nothing_unless_a_route_asks_for_it(
+    svc: Services, worker: Worker, recorder: Recorder
+) -> None:
+    take(svc, score=5)
+    take(svc, score=5, form="nurture-me")
+    worker.delivery_round()
+    assert [d.event for d in recorder.sent] == ["lead.nurtured"]
+    assert lead(svc, take(svc, score=5)).sla_status is None
+
+
+def test_the_prospect_gets_the_acknowledgment_chosen_by_the_lead(
+    svc: Services, worker: Worker, recorder: Recorder
+) -> None:
+    take(svc, score=50, form="demo", email="demo@prospect.example")
+    take(svc, score=50, email="plain@prospect.example")
+    worker.delivery_round()
+    acks = [
+        (d.recipient.email, d.template) for d in recorder.sent if d.recipient.role == "prospect"
+    ]
+    assert acks == [
+        ("demo@prospect.example", "demo_request"),
+        ("plain@prospect.example", "default"),
+    ]
+
+
+def test_a_failed_delivery_is_retried_later_with_the_same_delivery_id(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    take(svc, score=50)
+    recorder.failure = DeliveryError("the server said 503", retryable=True)
+    worker.delivery_round()
+    with svc.store.reading() as session:
+        before = {r.delivery_id: r.due_at for r in session.scalars(select(JobRow))}
+    assert worker.delivery_round() == 0  # backing off
+    recorder.failure = None
+    clock.advance(seconds=svc.settings.delivery_backoff_seconds)
+    worker.delivery_round()
+    assert {d.id for d in recorder.sent} == {k for k in before if k is not None}
+
+
+def test_a_delivery_out_of_tries_is_dead_and_in_the_timeline(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=50)
+    recorder.failure = DeliveryError("no such address", retryable=False)
+    worker.delivery_round()
+    with svc.store.reading() as session:
+        states = {r.state for r in session.scalars(select(JobRow).where(JobRow.kind == "deliver"))}
+    assert states == {"dead"}
+    assert any(t == "notification.dead" for t, _ in timeline(svc, lead_id, "notification."))

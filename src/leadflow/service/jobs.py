@@ -68,7 +68,8 @@ def _steps_in_one_transaction(svc: Services, due: list[Claimed]) -> int:
                 continue
             outcome = sla.run_step(txn, leads.get(job.lead_id or ""), job)
             done = not outcome.startswith("skipped")
-            jobs.finish(session, job.id, txn.now, DONE if done else SKIPPED, outcome)
+            # the time it was done, not the transaction's start: lateness is measured by it
+            jobs.finish(session, job.id, svc.clock(), DONE if done else SKIPPED, outcome)
             acted += done
             log.info("sla.step job=%d lead_id=%s outcome=%r", job.id, job.lead_id, outcome)
     commit_routing(svc, txn)

@@ -13,7 +13,9 @@ from typing import Any
 
 import orjson
 
-STATUSES = ("contacted", "won", "lost", "closed")
+# What a ``lead.status`` event may say: every outcome that meets an SLA (`core.sla.MEETS`),
+# and ``closed``, which ends a lead without saying how.
+STATUSES = ("contacted", "meeting_booked", "qualified", "disqualified", "won", "lost", "closed")
 PRESENCES = ("available", "away")
 REP_CHANGES = ("active", "time_off", "caps", "presence")
 
@@ -38,14 +40,15 @@ class LeadArrival:
 
     at: float  # epoch seconds, UTC
     lead_id: str
-    fields: dict[str, Any]  # every column except id and received_at, nested by dots
+    fields: dict[str, Any]  # every column except id, received_at and first_touch_at, nested
     line: int  # 1-based; for CSV the physical line where the record starts
     source: str  # file name
+    first_touch: float | None = None  # its history's first_touch_at; None: never touched
 
 
 @dataclass(frozen=True, slots=True)
 class LeadStatus:
-    """A lead was contacted, won, lost or closed."""
+    """A lead was contacted, booked a meeting, qualified, disqualified, won, lost or closed."""
 
     at: float
     lead_id: str

@@ -3,6 +3,9 @@
 A CSV header with dotted names (``company.size``) nests those columns, as dotted JSON keys
 nest; every problem names the file, the line and the field. JSON objects are read here too,
 as a ``lead.received`` event carries a lead written the same way as a JSONL row.
+
+``id``, ``received_at`` and ``first_touch_at`` (when the lead was first touched; empty if it
+never was) are the lead's history, kept apart from the fields that rules read.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import orjson
 
 from leadflow.simulate.items import LeadArrival, TimelineError, _bad, _json_kind, _not_a_time
 from leadflow.simulate.wallclock import _WallClock
+
+TOUCH = "first_touch_at"  # a lead's history, like received_at: not a field the rules read
 
 
 def _leads(path: Path, clock: _WallClock) -> Iterator[LeadArrival]:
@@ -51,6 +56,7 @@ def _csv_leads(path: Path, clock: _WallClock) -> Iterator[LeadArrival]:
                 return
             names, nested = _csv_columns(path, header_line, header)
             width, unnamed = len(names), "" in names
+            touches = TOUCH in names
             end = rows.line_num
             for row in rows:
                 line, end = end + 1, rows.line_num
@@ -68,13 +74,16 @@ def _csv_leads(path: Path, clock: _WallClock) -> Iterator[LeadArrival]:
                 at = clock.epoch(received)
                 if at is None:
                     raise _not_a_time(path, line, "received_at", received)
+                touch = None
+                if touches and (touched := fields.pop(TOUCH, None)) is not None:
+                    touch = _first_touch(touched, at, clock, path, line, TOUCH)
                 if nested:
                     _nest_columns(fields, nested)
                 if unnamed and "" in fields:
                     column = next(i for i, n in enumerate(names) if not n and row[i]) + 1
                     problem = f"column {column} has a value but no name in the header"
                     raise TimelineError(path, line, None, problem)
-                yield LeadArrival(at, lead_id, fields, line, source)
+                yield LeadArrival(at, lead_id, fields, line, source, touch)
         except csv.Error as exc:
             raise TimelineError(path, end + 1, None, f"not valid CSV: {exc}") from None
         except UnicodeDecodeError:
@@ -176,9 +185,30 @@ def _json_lead(
         at = default_at
     else:
         raise TimelineError(path, line, "received_at", f"{what} needs received_at")
+    touch = None
+    if (touched := obj.pop(TOUCH, None)) is not None:
+        touch = _first_touch(touched, at, clock, path, line, prefix + TOUCH)
     if "." in "".join(obj):  # one scan of all the keys: dotted names are rare
         obj = _nest_keys(obj, path, line, prefix)
-    return LeadArrival(at, lead_id, obj, line, source)
+    return LeadArrival(at, lead_id, obj, line, source, touch)
+
+
+def _first_touch(
+    value: object, received: float, clock: _WallClock, path: Path, line: int, field: str
+) -> float | None:
+    """When a lead was first touched, from its history: None when it never was (empty).
+
+    A touch before the lead was received is refused: it is a mistake in the history (often a
+    time zone), and counting it would make the lead meet its SLA at once.
+    """
+    if isinstance(value, str) and not value.strip():
+        return None
+    touch = clock.epoch(value)
+    if touch is None:
+        raise _not_a_time(path, line, field, value)
+    if touch < received:
+        raise _bad(path, line, field, f"{value!r} is before the lead was received")
+    return touch
 
 
 def _json_id(value: object, path: Path, line: int, what: str, field: str) -> str:
@@ -213,6 +243,27 @@ def _nest_keys(obj: dict[str, Any], path: Path, line: int, prefix: str) -> dict[
             raise _bad(path, line, prefix + key, "given twice, once dotted and once nested")
         node[leaf] = value
     return fields
+
+
+def records_touches(path: Path) -> bool:
+    """Whether LEADS records first touches: a first_touch_at column, or key in any JSONL row.
+
+    A column whose cells are all empty still does: it says nobody was touched.
+    """
+    if not _is_jsonl(path):
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            try:
+                _, header = _csv_header(csv.reader(file, strict=True))
+            except (csv.Error, UnicodeDecodeError):
+                return False  # the full read reports it, at its line
+        return TOUCH in (name.strip() for name in header or ())
+    key, tail = f'"{TOUCH}"'.encode(), b""
+    with path.open("rb") as file:  # a byte search: far cheaper than reading every row
+        while block := file.read(1 << 20):
+            if key in tail + block:
+                return True
+            tail = block[-len(key) :]
+    return False
 
 
 def _lead_times(path: Path, clock: _WallClock) -> Iterator[float | None]:

@@ -115,18 +115,20 @@ def _read_run(spill: IO[bytes], start: int, end: int, source: str) -> Iterator[T
         spill.seek(offset)
         batch = spill.readline()
         offset += len(batch)
-        for kind, at, key, data, line in orjson.loads(batch):
+        for kind, at, key, data, line, *touch in orjson.loads(batch):
             if kind == 0:
-                yield LeadArrival(at, key, data, line, source)
+                yield LeadArrival(at, key, data, line, source, *touch)
             elif kind == 1:
                 yield LeadStatus(at, key, data, line, source)
             else:
                 yield RepUpdate(at, key, data, line, source)
 
 
-def _spill_row(item: TimelineItem) -> tuple[int, float, str, Any, int]:
+def _spill_row(item: TimelineItem) -> tuple[Any, ...]:
     """An item as JSON (its source is the run's): all its values come from JSON or CSV text."""
     if isinstance(item, LeadArrival):
+        if item.first_touch is not None:
+            return 0, item.at, item.lead_id, item.fields, item.line, item.first_touch
         return 0, item.at, item.lead_id, item.fields, item.line
     if isinstance(item, LeadStatus):
         return 1, item.at, item.lead_id, item.status, item.line

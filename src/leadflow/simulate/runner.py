@@ -11,7 +11,9 @@ import orjson
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from leadflow.core.decide import Decision
+from leadflow.core.sla import MEETS
 from leadflow.policy import load_policy_file
+from leadflow.simulate.leads import records_touches
 from leadflow.simulate.simulator import Simulator
 from leadflow.simulate.summary import Summary
 from leadflow.simulate.timeline import (
@@ -37,13 +39,19 @@ def run_simulation(
 ) -> Summary:
     """Replay LEADS (and EVENTS) through the policy; stream decisions to `out_path` as JSONL."""
     policy = load_policy_file(policy_path)
-    # Only leads that a later event closes need their owner remembered: memory then grows
+    # Only leads that a later event names need their owner remembered: memory then grows
     # with the events, not with the leads.
-    track = frozenset(
-        item.lead_id
-        for item in (read_events(events_path, policy.timezone) if events_path else ())
-        if isinstance(item, LeadStatus)
-    )
+    named: set[str] = set()
+    touches = False  # whether the history records first touches: SLA can be measured
+    for item in read_events(events_path, policy.timezone) if events_path else ():
+        if isinstance(item, LeadStatus):
+            named.add(item.lead_id)
+            touches = touches or item.status in MEETS
+        elif isinstance(item, LeadArrival) and item.first_touch is not None:
+            touches = True
+    if policy.sla and not touches:
+        touches = records_touches(leads_path)
+    track = frozenset(named)
     total = count_rows(leads_path) if progress else None
     # Files are nearly always in time order: stream them as they are, and only if one is not,
     # start over on a timeline sorted on disk. Decisions are deterministic, so a restart
@@ -53,7 +61,7 @@ def run_simulation(
             sink: IO[bytes] | None = None
             if out_path is not None:
                 sink = stack.enter_context(out_path.open("wb", buffering=1 << 20))
-            simulator = Simulator(policy, on_decision=_writer(sink), track=track)
+            simulator = Simulator(policy, on_decision=_writer(sink), track=track, touches=touches)
             items = timeline(leads_path, events_path, policy.timezone, optimistic=optimistic)
             if total is not None and total >= PROGRESS_FROM:
                 items = _with_progress(items, total, stack)

@@ -4,8 +4,10 @@ The simulator is the in-memory shell around the core: it keeps the `RoutingState
 `decide()` for each lead exactly as live routing does, applies the decision's changes, and
 holds queued leads until one of their pool's members becomes eligible (at the start of working
 time, the end of time off, a new day under a cap, a `rep.updated`, or a closed lead that frees
-load). Memory grows with held leads and with leads that later events name, never with the
-number of leads otherwise.
+load). Under a policy with `sla`, it also runs each assigned lead's SLA clock (`simulate.sla`):
+deadlines are acted on in time order with everything else, and an SLA reassignment is a
+decision like the others. Memory grows with held leads, with leads whose SLA clock runs and
+with leads that later events name, never with the number of leads otherwise.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from leadflow.core.lead import Lead
 from leadflow.core.policy import Caps, Policy, Strategy
 from leadflow.core.state import RoutingState
 from leadflow.policy.compile import compile_time_off
+from leadflow.simulate.sla import SlaClocks
+from leadflow.simulate.sla_report import NO_SLA, NO_TOUCHES, SlaReport
 from leadflow.simulate.summary import Summary
 from leadflow.simulate.timeline import LeadArrival, LeadStatus, RepUpdate, TimelineItem
 
-CLOSING = frozenset({"won", "lost", "closed"})
+CLOSING = frozenset({"won", "lost", "disqualified", "closed"})  # the lead is no longer open load
 DRAIN_SECONDS = 14 * 86400.0  # after the last item, held leads are still placed for this long
 
 
@@ -39,6 +43,7 @@ class Held:
     lead: Lead
     since: float
     rule: str | None
+    touch: float | None = None  # first_touch_at from the lead's history
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Simulator:
     policy: Policy
     on_decision: Callable[[Decision], None] = lambda decision: None
     track: frozenset[str] | None = None  # lead ids later events name (None: track all)
+    touches: bool = True  # the history records first touches; without, SLA is not measured
     state: RoutingState = field(default_factory=RoutingState)
     summary: Summary = field(init=False)
     held: dict[str, deque[Held]] = field(default_factory=dict)
@@ -54,9 +60,15 @@ class Simulator:
     held_in: dict[str, str] = field(default_factory=dict)  # held lead id -> its pool
     wake: float | None = None  # the earliest of `chances`
     pools_of: dict[str, list[str]] = field(init=False)  # rep -> pools whose holds it can free
+    clocks: SlaClocks | None = field(init=False)  # None: SLA is not measured
 
     def __post_init__(self) -> None:
         self.summary = Summary(self.policy)
+        why_not = NO_SLA if not self.policy.sla else None if self.touches else NO_TOUCHES
+        report = self.summary.sla = SlaReport(self.policy, why_not)
+        self.clocks = None
+        if why_not is None:
+            self.clocks = SlaClocks(self.policy, self.state, report, self._reassigned, self.track)
         named = [p.name for p in self.policy.pools.values() if p.strategy is Strategy.BY_FIELD]
         self.pools_of = {rep: list(named) for rep in self.policy.reps}
         for pool in self.policy.pools.values():
@@ -75,21 +87,29 @@ class Simulator:
             last = item.at
         if last is not None:
             self._advance(last + DRAIN_SECONDS)
+        if self.clocks is not None:
+            self.clocks.finish()
         self.summary.finish(sum(len(q) for q in self.held.values()))
         return self.summary
 
     def step(self, item: TimelineItem) -> None:
-        if self.wake is not None and self.wake <= item.at:
-            self._advance(item.at)
+        at, wake, clocks = item.at, self.wake, self.clocks
+        if (wake is not None and wake <= at) or (
+            clocks is not None and clocks.next_at is not None and clocks.next_at < at
+        ):
+            self._advance(at, deadlines_at_until=False)
         if isinstance(item, LeadArrival):
             lead = Lead(item.lead_id, item.fields)
-            self._record(decide(lead, self.policy, self.state, _instant(item.at)), lead, item.at)
+            decision = decide(lead, self.policy, self.state, _instant(at))
+            self._record(decision, lead, at, item.first_touch)
         elif isinstance(item, LeadStatus):
             self._status(item)
         else:
             self._rep_update(item)
 
-    def _record(self, decision: Decision, lead: Lead, at: float) -> None:
+    def _record(
+        self, decision: Decision, lead: Lead, at: float, touch: float | None = None
+    ) -> None:
         self.on_decision(decision)
         if decision.changes:
             self.state.apply(decision.changes)
@@ -102,15 +122,31 @@ class Simulator:
                 self.chances[decision.pool] = chance = self._chance(decision.pool, lead, at)
                 if chance is not None and (self.wake is None or chance < self.wake):
                     self.wake = chance
-            queue.append(Held(lead, at, decision.rule))
+            queue.append(Held(lead, at, decision.rule, touch))
             self.held_in[lead.id] = decision.pool
             return
         tracked = self.track is None or lead.id in self.track
         if outcome is Outcome.ASSIGNED and decision.rep is not None and tracked:
             self.owners[lead.id] = (decision.rep, decision.pool)
         self.summary.add(decision)
+        if self.clocks is not None and outcome is Outcome.ASSIGNED:
+            self.clocks.start(lead, decision, at, touch)
+
+    def _reassigned(self, decision: Decision, owner: str, pool: str | None, at: float) -> None:
+        """An SLA reassignment, applied as live applies it: the previous owner's lead no longer
+        counts as theirs (which may free a held lead), and the new owner's does."""
+        assert decision.rep is not None
+        self.on_decision(decision)
+        self.state.release(owner, pool)
+        self.state.apply(decision.changes)
+        self.summary.add_reassignment(decision)
+        if self.track is None or decision.lead_id in self.track:
+            self.owners[decision.lead_id] = (decision.rep, decision.pool)
+        self._retry(at, self.pools_of[owner])
 
     def _status(self, item: LeadStatus) -> None:
+        if self.clocks is not None:
+            self.clocks.status(item.lead_id, item.status, item.at, closes=item.status in CLOSING)
         if item.status not in CLOSING:
             self.summary.statuses[item.status] += 1
             return
@@ -152,11 +188,26 @@ class Simulator:
             self._forget(name)
         return True
 
-    def _advance(self, until: float) -> None:
-        """Run the wake-ups due by `until`, each at its own instant."""
-        while self.wake is not None and self.wake <= until:
-            at = self.wake
-            self._retry(at, [name for name, c in self.chances.items() if c is not None and c <= at])
+    def _advance(self, until: float, *, deadlines_at_until: bool = True) -> None:
+        """Run the wake-ups and SLA clocks due by `until`, each at its own instant, in order.
+
+        At one instant, wake-ups come before clocks. `deadlines_at_until` False leaves the
+        clocks due at `until` itself for after the item at that instant (a touch at the very
+        deadline meets it).
+        """
+        clocks = self.clocks
+        while True:
+            wake = self.wake if self.wake is not None and self.wake <= until else None
+            due = clocks.next_at if clocks is not None else None
+            if due is not None and (due > until or (due == until and not deadlines_at_until)):
+                due = None
+            if wake is not None and (due is None or wake <= due):
+                due_pools = [n for n, c in self.chances.items() if c is not None and c <= wake]
+                self._retry(wake, due_pools)
+            elif due is not None and clocks is not None:
+                clocks.run_next()
+            else:
+                return
 
     def _retry(self, at: float, names: list[str]) -> None:
         """Place the held leads of these pools that someone can take now, oldest first.
@@ -187,7 +238,7 @@ class Simulator:
                     continue
                 del self.held_in[held.lead.id]
                 self.summary.held_seconds.append(at - held.since)
-                self._record(decision, held.lead, at)
+                self._record(decision, held.lead, at, held.touch)
             if kept:
                 self.held[name] = kept
                 self.chances[name] = self._chance(name, kept[0].lead, at)

@@ -6,7 +6,9 @@ pools that assigned leads: a pool that assigned n leads owes each member n × we
 weight (equal weights outside `weighted`); by_field pools and direct `assign:` rules owe nobody.
 The fairness figure is the largest deviation of a rep's pool leads from that share, as a
 percentage of the share: with reps on time off or at a cap it is expected to be non-zero, and
-the table shows who and how much.
+the table shows who and how much. An SLA reassignment gives a rep a lead from a pool's
+rotation, so it counts in the leads per rep and per pool (and the summary says how many there
+were), but not in the outcomes. The SLA figures themselves are `sla_report`'s.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rich.table import Table
 
 from leadflow.core.decide import Decision, Outcome
 from leadflow.core.policy import Policy, Strategy
+from leadflow.simulate.sla_report import NO_SLA, SlaReport
 
 DIRECT = "(direct assign)"
 FALLBACK = "(fallback: no rule matched)"
@@ -38,6 +41,11 @@ class Summary:
     held_seconds: list[float] = field(default_factory=list)
     closed_while_queued: int = 0
     unassigned_reasons: Counter[str] = field(default_factory=Counter)
+    reassignments: int = 0  # SLA reassignments: in per_rep and per_pool, not in outcomes
+    sla: SlaReport = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sla = SlaReport(self.policy, None if self.policy.sla else NO_SLA)
 
     def add(self, decision: Decision) -> None:
         self.outcomes[decision.outcome.value] += 1
@@ -49,6 +57,15 @@ class Summary:
             self.per_pool[decision.pool or DIRECT] += 1
             if decision.pool is not None:
                 self.pool_rep[decision.pool, decision.rep] += 1
+
+    def add_reassignment(self, decision: Decision) -> None:
+        """An SLA reassignment: the rep was given the lead, and the pool's rotation moved."""
+        assert decision.rep is not None
+        self.reassignments += 1
+        self.per_rep[decision.rep] += 1
+        self.per_pool[decision.pool or DIRECT] += 1
+        if decision.pool is not None:
+            self.pool_rep[decision.pool, decision.rep] += 1
 
     def finish(self, still_queued: int) -> None:
         if still_queued:
@@ -124,6 +141,7 @@ class Summary:
             "unassigned_reasons": dict(self.unassigned_reasons.most_common()),
             "statuses": dict(sorted(self.statuses.items())),
             "fairness": {"rep": worst, "deviation_percent": round(deviation, 2)},
+            "sla": self.sla.to_dict(),
         }
 
     def render(self, console: Console) -> None:
@@ -156,6 +174,12 @@ class Summary:
                 f"Fairness: largest deviation from target share {fair['deviation_percent']:+.1f}% "
                 f"({fair['rep']})"
             )
+        if self.reassignments:
+            console.print(
+                f"Leads per rep and per pool include {self.reassignments} SLA reassignments.",
+                highlight=False,
+            )
+        self.sla.render(console)
 
 
 def _table(name: str, value: str, rows: Any) -> Table:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from leadflow.notify import Notifier
-from leadflow.service.context import Services
+from leadflow.service.context import CommitLine, Services
 from leadflow.service.jobs import deliver, run_sla_steps
 from leadflow.store import jobs
 
@@ -38,6 +38,7 @@ class Worker:
         self.notifier = notifier
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.senders = ThreadPoolExecutor(senders, thread_name_prefix="leadflow-send")
+        self.sent = CommitLine()  # the senders' records of what they sent, committed together
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -53,7 +54,7 @@ class Worker:
     def delivery_round(self) -> int:
         due = self._claim(jobs.DELIVER)
         # every send of the round ends before the next claim: a lease is never outlived here
-        list(self.senders.map(lambda job: deliver(self.svc, self.notifier, job), due))
+        list(self.senders.map(lambda job: deliver(self.svc, self.notifier, job, self.sent), due))
         return len(due)
 
     def _claim(self, kind: str) -> list[jobs.Claimed]:

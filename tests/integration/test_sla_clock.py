@@ -343,3 +343,54 @@ def test_a_delivery_out_of_tries_is_dead_and_in_the_timeline(
         states = {r.state for r in session.scalars(select(JobRow).where(JobRow.kind == "deliver"))}
     assert states == {"dead"}
     assert any(t == "notification.dead" for t, _ in timeline(svc, lead_id, "notification."))
+
+
+SOLO = """
+version: 1
+timezone: UTC
+reps:
+  - {id: ann, name: Ann Archer, email: ann@example.com, manager: max}
+  - {id: max, name: Max Major, email: max@example.com, active: false}
+pools:
+  solo: {strategy: round_robin, members: [ann]}
+sla:
+  - {name: hot, first_touch: 5m, on_breach: [reassign], max_reassignments: 2}
+channels:
+  mail: {type: email}
+notify:
+  - {events: [sla.breached], to: owner, via: mail}
+  - {events: [sla.breached], to: manager, via: mail}
+rules:
+  - {name: all, route: solo}
+fallback: solo
+"""
+
+
+def test_when_nobody_else_can_take_the_lead_it_stays_and_one_escalation_is_sent(
+    services: Services, publish_policy: Publish, recorder: Recorder, clock: FixedClock
+) -> None:
+    publish_policy(services, SOLO)
+    worker = Worker(services, recorder, name="solo", senders=1)  # type: ignore[arg-type]
+    lead_id = take(services, score=90)
+    clock.advance(minutes=5)
+    worker.sla_round()
+    worker.delivery_round()
+    row = lead(services, lead_id)
+    assert (row.owner, row.sla_status, row.sla_reassignments) == ("ann", "breached", 0)
+    assert recorder.to("sla.breached") == ["ann", "max"]
+    kinds = [t for t, _ in timeline(services, lead_id)]
+    assert kinds[-3:] == ["sla.breached", "sla.not_reassigned", "sla.escalated"]
+
+
+def test_a_lead_assigned_by_hand_is_reassigned_through_the_fallback_on_breach(
+    svc: Services, worker: Worker, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    reassign(svc, lead_id, MANAGER, to_rep="dot")
+    clock.advance(minutes=5)
+    worker.sla_round()
+    worker.sla_round()
+    row = lead(svc, lead_id)
+    assert row.owner not in (None, "dot")
+    assert row.pool == "team"  # the fallback
+    assert "dot" in row.previous_owners

@@ -131,8 +131,9 @@ def _prefix(token: str) -> str:
     return token.split("_", 2)[1] if token.count("_") >= 2 else ""
 
 
-class IntakeLine:
-    """New leads waiting for the writer; whoever finds it free takes them all (see `intake`).
+class CommitLine:
+    """Work waiting for the writer; whoever finds it free takes it all, in one transaction
+    (group commit: new leads in `intake`, the worker's records of messages sent).
 
     A waiting request sleeps on a condition that is notified as each batch commits, so it
     answers as soon as its own lead is committed, not after the next batch too.
@@ -182,7 +183,7 @@ class Services:
     policies: PolicyCache = field(default_factory=PolicyCache)
     keys: KeyCache = field(default_factory=KeyCache)
     clock: Callable[[], datetime] = utc_now  # tests pass a fixed clock
-    intake_line: IntakeLine = field(default_factory=IntakeLine)
+    intake_line: CommitLine = field(default_factory=CommitLine)
     link_key: bytes | None = None  # signs action links (`service.links`), read once
     env: dict[str, str] = field(default_factory=dict)  # for ${VAR} in the policy's channels
 

@@ -11,6 +11,7 @@ after its lease, with the same delivery id (what receivers dedupe by).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.notify import Delivery, DeliveryError, Notifier
 from leadflow.service import sla
-from leadflow.service.context import Services
+from leadflow.service.context import CommitLine, Services
 from leadflow.service.errors import Conflict, Invalid, NotFound
 from leadflow.service.routing import begin_routing, commit_routing
 from leadflow.store import jobs
@@ -56,22 +57,24 @@ def run_sla_steps(svc: Services, due: list[Claimed]) -> int:
 def _steps_in_one_transaction(svc: Services, due: list[Claimed]) -> int:
     acted = 0
     with svc.store.writing() as session:
-        txn = begin_routing(svc, session)
+        txn = begin_routing(svc, session, expected=len(due))
         ids = [job.id for job in due]
         still = set(session.scalars(select(JobRow.id).where(JobRow.id.in_(ids), _pending())))
         lead_ids = {job.lead_id for job in due if job.lead_id}
         leads = {
             row.id: row for row in session.scalars(select(LeadRow).where(LeadRow.id.in_(lead_ids)))
         }
+        finished = []
         for job in due:
             if job.id not in still:  # done by another worker meanwhile: nothing to do twice
                 continue
             outcome = sla.run_step(txn, leads.get(job.lead_id or ""), job)
             done = not outcome.startswith("skipped")
             # the time it was done, not the transaction's start: lateness is measured by it
-            jobs.finish(session, job.id, svc.clock(), DONE if done else SKIPPED, outcome)
+            finished.append((job.id, DONE if done else SKIPPED, svc.clock(), outcome))
             acted += done
             log.info("sla.step job=%d lead_id=%s outcome=%r", job.id, job.lead_id, outcome)
+        jobs.finish_many(session, finished)
     commit_routing(svc, txn)
     return acted
 
@@ -96,8 +99,14 @@ def _failed(svc: Services, job: Claimed) -> None:
         log.error("sla.step_dead job=%d lead_id=%s", job.id, job.lead_id)
 
 
-def deliver(svc: Services, notifier: Notifier, job: Claimed) -> str:
-    """Send one claimed delivery and record how it went: done, retried later, or dead."""
+def deliver(
+    svc: Services, notifier: Notifier, job: Claimed, sent_line: CommitLine | None = None
+) -> str:
+    """Send one claimed delivery and record how it went: done, retried later, or dead.
+
+    `sent_line` is shared by the senders of one worker: their records are committed
+    together (see `_record_sent`).
+    """
     assert job.delivery_id is not None
     delivery = Delivery.from_data(job.delivery_id, job.data)
     channel = job.data["channel"]["name"]
@@ -127,11 +136,32 @@ def deliver(svc: Services, notifier: Notifier, job: Claimed) -> str:
             error.reason,
         )
         return state
-    with svc.store.writing() as session:
-        now = svc.clock()
-        jobs.finish(session, job.id, now)
-        _timeline(session, job, now, "notification.sent", attempt=job.attempts)
+    sent = _Sent(job, svc.clock())
+    line = sent_line if sent_line is not None else CommitLine()
+    line.run(sent, lambda batch: _record_sent(svc, batch))
+    if sent.error is not None:  # the record failed: the lease runs out and it is sent again
+        raise sent.error
     return DONE
+
+
+@dataclass
+class _Sent:
+    job: Claimed
+    at: datetime
+    error: Exception | None = None
+    done: bool = False
+
+
+def _record_sent(svc: Services, batch: list[_Sent]) -> None:
+    """Record sent messages, together: the senders that finish while one records wait and
+    are recorded by the next (group commit), so a message is recorded milliseconds after
+    its receiver took it, at one commit for many."""
+    with svc.store.writing() as session:
+        jobs.finish_many(session, [(s.job.id, DONE, s.at, "") for s in batch])
+        for s in batch:
+            _timeline(session, s.job, s.at, "notification.sent", attempt=s.job.attempts)
+    for s in batch:
+        s.done = True
 
 
 def _timeline(session: Session, job: Claimed, now: datetime, type_: str, **data: Any) -> None:

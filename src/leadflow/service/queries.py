@@ -36,6 +36,7 @@ class LeadFilter:
     pool: str | None = None
     received_since: datetime | None = None  # inclusive
     received_until: datetime | None = None  # exclusive
+    sla_status: str | None = None  # pending, met, breached
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ def _filtered(query: Select[LeadRow], where: LeadFilter) -> Select[LeadRow]:
         query = query.where(LeadRow.status == where.status)
     if where.pool is not None:
         query = query.where(LeadRow.pool == where.pool)
+    if where.sla_status is not None:
+        query = query.where(LeadRow.sla_status == where.sla_status)
     if where.received_since is not None:
         query = query.where(LeadRow.received_at >= where.received_since)
     if where.received_until is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, or_, select
+from sqlalchemy import event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.core.calendar import local_day, to_epoch
@@ -28,7 +28,7 @@ from leadflow.core.state import Assigned, Change, RoutingState
 from leadflow.service import outbox, sla
 from leadflow.service.context import Services
 from leadflow.service.errors import Conflict, Forbidden, Invalid, NotFound
-from leadflow.store.routing import RoutingClock, advance_clock, lock_clock
+from leadflow.store.routing import RoutingClock, Touched, advance_clock, lock_clock
 from leadflow.store.tables import DecisionRow, JobRow, LeadEventRow, LeadRow
 
 log = logging.getLogger("leadflow.routing")
@@ -118,6 +118,11 @@ class RoutingTxn:
     _state: RoutingState | None = None
     _events: list[dict[str, Any]] = field(default_factory=list)
     _jobs: list[dict[str, Any]] = field(default_factory=list)
+    _touched: Touched = field(default_factory=Touched)  # routing rows to write at the commit
+    expected: int = 1  # decisions this transaction expects to make (ids taken ahead)
+    _decisions: list[dict[str, Any]] = field(default_factory=list)
+    _ids: list[int] = field(default_factory=list)
+    _last_id: int | None = None
 
     def state(self) -> RoutingState:
         """The routing state for this transaction, fetched once (the policy is known)."""
@@ -130,12 +135,12 @@ class RoutingTxn:
         if not changes:  # nurture, queued, unassigned: no routing state changes, no reload
             return
         self.state()
-        self.svc.routing.save(self.session, changes)
+        self.svc.routing.save(changes, self._touched)
         self.moved()
 
     def release(self, rep_id: str, pool: str | None) -> None:
         self.state()
-        self.svc.routing.release(self.session, rep_id, pool)
+        self.svc.routing.release(rep_id, pool, self._touched)
         self.moved()
 
     def moved(self) -> None:
@@ -150,13 +155,34 @@ class RoutingTxn:
             {"lead_id": lead_id, "at": self.now, "type": type_, "actor": actor, "data": data}
         )
 
+    def decision(self, values: dict[str, Any]) -> int:
+        """Keep a decision record, written with the others before the commit; its id.
+
+        Ids are taken ahead, `expected` at a time (one round trip for a batch of leads or
+        SLA steps, instead of an INSERT ... RETURNING for each). On PostgreSQL they come from
+        the table's sequence, so ids increase but may skip; on SQLite the transaction holds
+        the only writer, so the next ids are the ones after the largest.
+        """
+        if not self._ids:
+            self._ids = _next_ids(self.session, self.expected, self._last_id)
+        decision_id = self._ids.pop(0)
+        self._last_id = decision_id
+        self._decisions.append({"id": decision_id, **values})
+        return decision_id
+
     def job(self, values: dict[str, Any]) -> None:
         """Work for the worker (`store.jobs.new_job`), committed with what caused it."""
         self._jobs.append(values)
 
     def write_events(self, _session: Session | None = None) -> None:
-        """One INSERT each for the transaction's timeline events and jobs (before the commit)."""
+        """Write what the transaction gathered, one statement a table (before the commit):
+        the routing rows it changed, its timeline events, its jobs."""
         connection = self.session.connection()
+        if self._state is not None:
+            self._touched.write(self.session, self._state)
+        if self._decisions:
+            connection.execute(insert(DecisionRow), self._decisions)
+            self._decisions = []
         if self._events:
             connection.execute(insert(LeadEventRow), self._events)
             self._events = []
@@ -211,7 +237,8 @@ def _take_batch(svc: Services, batch: list[_Waiting]) -> None:
 
 def _take_in_one_transaction(svc: Services, batch: list[_Waiting]) -> list[Routed]:
     with svc.store.writing() as session:
-        txn = begin_routing(svc, session)  # under the routing lock: retries cannot both insert
+        # under the routing lock: retries cannot both insert
+        txn = begin_routing(svc, session, expected=len(batch))
         results = [_take(txn, waiting.new, waiting.actor) for waiting in batch]
     commit_routing(svc, txn)
     return results
@@ -314,12 +341,27 @@ def _insert_lead(session: Session, row: LeadRow) -> None:
     session.connection().execute(insert(LeadRow), values)
 
 
-def begin_routing(svc: Services, session: Session) -> RoutingTxn:
+def begin_routing(svc: Services, session: Session, expected: int = 1) -> RoutingTxn:
+    """Take the routing lock and start a routing transaction expecting `expected` decisions."""
     clock = lock_clock(session)
     policy = svc.policies.active(session, clock.version)
-    txn = RoutingTxn(svc, session, clock, svc.clock(), policy)
+    txn = RoutingTxn(svc, session, clock, svc.clock(), policy, expected=max(1, expected))
     event.listen(session, "before_commit", txn.write_events, once=True)
     return txn
+
+
+def _next_ids(session: Session, count: int, last: int | None) -> list[int]:
+    """`count` decision ids no other transaction will use (see `RoutingTxn.decision`)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        taken = connection.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('decisions', 'id')) "
+            f"FROM generate_series(1, {int(count)})"
+        )
+        return [row[0] for row in taken]
+    if last is None:
+        last = session.scalar(select(func.coalesce(func.max(DecisionRow.id), 0))) or 0
+    return list(range(last + 1, last + 1 + count))
 
 
 def commit_routing(svc: Services, txn: RoutingTxn) -> None:
@@ -391,23 +433,17 @@ def store_decision(
 ) -> Routed:
     """Write the decision and what follows from it: the lead's place, its timeline, its SLA
     clock and its notifications. `previous_owner`: the lead moved away from that rep."""
-    # Core with RETURNING, not an ORM flush: the id is needed now, and this runs for every lead.
-    decision_id: int = (
-        txn.session.connection()
-        .execute(
-            insert(DecisionRow).returning(DecisionRow.id),
-            {
-                "lead_id": row.id,
-                "at": txn.now,
-                "outcome": decision.outcome.value,
-                "rep": decision.rep,
-                "pool": decision.pool,
-                "rule": decision.rule,
-                "policy_version": txn.policy.published_version if txn.policy else None,
-                "record": decision.record,
-            },
-        )
-        .scalar_one()
+    decision_id = txn.decision(
+        {
+            "lead_id": row.id,
+            "at": txn.now,
+            "outcome": decision.outcome.value,
+            "rep": decision.rep,
+            "pool": decision.pool,
+            "rule": decision.rule,
+            "policy_version": txn.policy.published_version if txn.policy else None,
+            "record": decision.record,
+        }
     )
     row.status = decision.outcome.value
     row.owner, row.pool, row.rule = decision.rep, decision.pool, decision.rule

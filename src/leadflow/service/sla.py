@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from leadflow.core.calendar import to_epoch
-from leadflow.core.decide import reassign
+from leadflow.core.decide import Decision, reassign
 from leadflow.core.lead import Lead
 from leadflow.core.policy import Period, Policy, SlaTier
 from leadflow.core.sla import MEETS, Clock, elapsed, on_breach, start_clock, tier_for
@@ -135,6 +135,11 @@ def _remind(txn: RoutingTxn, row: LeadRow, tier: SlaTier, step: dict[str, Any]) 
 
 
 def _breach(txn: RoutingTxn, row: LeadRow, tier: SlaTier) -> str:
+    """The deadline passed untouched: breached for good, then what `on_breach` says.
+
+    Who takes the lead is decided before anyone is told, so that the breach is one message:
+    escalated when reassignments ran out, or when nobody else can take the lead.
+    """
     policy = txn.policy
     assert policy is not None
     owner = row.owner
@@ -150,48 +155,48 @@ def _breach(txn: RoutingTxn, row: LeadRow, tier: SlaTier) -> str:
         rep=owner,
         reassignments=row.sla_reassignments,
     )
+    decision = None
+    if (breach.reassign or breach.overflow) and owner is not None:
+        previous = [*row.previous_owners, owner]
+        # a lead without a pool (assigned by hand), or whose pool is gone, goes by the fallback
+        decision = reassign(
+            Lead(row.id, row.fields, frozenset(previous)),
+            row.pool,
+            row.rule,
+            policy,
+            txn.state(),
+            txn.now,
+            to_overflow=breach.overflow,
+            from_rep=owner,
+        )
+        if decision is None:
+            txn.event(row.id, "sla.not_reassigned", "leadflow", reason="nobody else can take it")
+    escalated = breach.escalated or (decision is None and (breach.reassign or breach.overflow))
+    reason = "nobody else can take it" if escalated and not breach.escalated else None
     notify(
         txn,
         row,
         "sla.breached",
         breached_at=txn.now.isoformat(),
         notify_manager=breach.notify_manager,
-        escalated=breach.escalated,
+        escalated=escalated,
+        reason=reason,
     )
-    if breach.escalated:
+    if escalated:
         txn.event(row.id, "sla.escalated", "leadflow", tier=tier.name, manager=_manager(txn, row))
-    if not (breach.reassign or breach.overflow) or owner is None:
-        return "breached"
-    return _reassign(txn, row, owner, tier, to_overflow=breach.overflow)
+    if decision is None or owner is None:
+        return "breached; escalated" if escalated else "breached"
+    return _reassign(txn, row, owner, decision, to_overflow=breach.overflow)
 
 
 def _reassign(
-    txn: RoutingTxn, row: LeadRow, owner: str, tier: SlaTier, *, to_overflow: bool
+    txn: RoutingTxn, row: LeadRow, owner: str, decision: Decision, *, to_overflow: bool
 ) -> str:
     from leadflow.service.routing import store_decision  # routing imports this module
 
-    policy = txn.policy
-    assert policy is not None
-    previous = [*row.previous_owners, owner]
-    lead = Lead(row.id, row.fields, frozenset(previous))
-    # a lead without a pool (assigned by hand), or whose pool is gone, goes by the fallback
-    decision = reassign(
-        lead,
-        row.pool,
-        row.rule,
-        policy,
-        txn.state(),
-        txn.now,
-        to_overflow=to_overflow,
-        from_rep=owner,
-    )
-    if decision is None:
-        txn.event(row.id, "sla.not_reassigned", "leadflow", reason="nobody else can take it")
-        notify(txn, row, "sla.breached", escalated=True, reason="nobody else can take it")
-        return "breached; nobody to reassign to"
     txn.release(owner, row.pool)
     txn.save(decision.changes)
-    row.previous_owners = previous
+    row.previous_owners = [*row.previous_owners, owner]
     row.sla_reassignments += 1
     txn.event(
         row.id,

@@ -112,21 +112,8 @@ def runtime_time_off(session: Session, rep_id: str | None = None) -> dict[str, l
 
 
 def write_rep(session: Session, rep_id: str, rs: RepState) -> None:
-    c = rs.counts
-    _upsert(
-        session,
-        RepStateRow,
-        {"rep_id": rep_id},
-        active=rs.active,
-        presence=rs.presence,
-        caps=_caps(rs.caps),
-        day=c.day,
-        day_count=c.day_count,
-        week=c.week,
-        week_count=c.week_count,
-        open_count=c.open,
-        last_assigned_at=rs.last_assigned_at,
-    )
+    values = _rep_values(rep_id, rs)
+    _upsert(session, RepStateRow, {"rep_id": values.pop("rep_id")}, **values)
 
 
 def write_pool(session: Session, name: str, ps: PoolState, reps: Iterable[str] = ()) -> None:
@@ -181,6 +168,89 @@ def _upsert_statement(
 
 
 @dataclass
+class Touched:
+    """The reps and pools (with the members counted) a transaction changed, to write once.
+
+    A batch of leads, or of SLA steps, touches the same few rows again and again: they are
+    written when the transaction commits, each once, in one round trip per table.
+    """
+
+    reps: set[str] = field(default_factory=set)
+    pools: dict[str, set[str]] = field(default_factory=dict)
+
+    def write(self, session: Session, state: RoutingState) -> None:
+        """Upsert every touched row from `state`; then nothing is touched."""
+        connection = session.connection()
+        name = connection.dialect.name
+        reps = [_rep_values(rep_id, state.reps[rep_id]) for rep_id in sorted(self.reps)]
+        if reps:
+            connection.execute(_upsert_statement(name, RepStateRow, *_REP_COLUMNS), reps)
+        pools, counters = [], []
+        for pool, members in sorted(self.pools.items()):
+            ps = state.pools[pool]
+            pools.append(
+                {"pool": pool, "last": ps.last, "order": list(ps.order), "position": ps.position}
+            )
+            for rep_id in sorted(members):
+                c = ps.counts.get(rep_id)
+                if c is not None:
+                    counters.append(
+                        {
+                            "pool": pool,
+                            "rep_id": rep_id,
+                            "day": c.day,
+                            "day_count": c.day_count,
+                            "week": c.week,
+                            "week_count": c.week_count,
+                            "open_count": c.open,
+                        }
+                    )
+        if pools:
+            connection.execute(_upsert_statement(name, PoolStateRow, *_POOL_COLUMNS), pools)
+        if counters:
+            connection.execute(_upsert_statement(name, PoolCounterRow, *_COUNTER_COLUMNS), counters)
+        self.reps.clear()
+        self.pools.clear()
+
+
+_REP_COLUMNS = (
+    ("rep_id",),
+    (
+        "active",
+        "presence",
+        "caps",
+        "day",
+        "day_count",
+        "week",
+        "week_count",
+        "open_count",
+        "last_assigned_at",
+    ),
+)
+_POOL_COLUMNS = (("pool",), ("last", "order", "position"))
+_COUNTER_COLUMNS = (
+    ("pool", "rep_id"),
+    ("day", "day_count", "week", "week_count", "open_count"),
+)
+
+
+def _rep_values(rep_id: str, rs: RepState) -> dict[str, Any]:
+    c = rs.counts
+    return {
+        "rep_id": rep_id,
+        "active": rs.active,
+        "presence": rs.presence,
+        "caps": _caps(rs.caps),
+        "day": c.day,
+        "day_count": c.day_count,
+        "week": c.week,
+        "week_count": c.week_count,
+        "open_count": c.open,
+        "last_assigned_at": rs.last_assigned_at,
+    }
+
+
+@dataclass
 class RoutingCache:
     """One process's routing state, trusted at `version` of the routing clock."""
 
@@ -208,32 +278,28 @@ class RoutingCache:
         with self._lock:
             self.version = None
 
-    def save(self, session: Session, changes: Iterable[Change]) -> None:
-        """Apply a decision's changes to the state and write the rows they touched."""
+    def save(self, changes: Iterable[Change], touched: Touched) -> None:
+        """Apply a decision's changes to the state; `touched` gathers the rows to write."""
         self.changing()
-        state = self.state
         changes = tuple(changes)
-        state.apply(changes)
-        pools: dict[str, set[str]] = {}
+        self.state.apply(changes)
         for change in changes:
             if isinstance(change, Assigned):
-                write_rep(session, change.rep, state.reps[change.rep])
+                touched.reps.add(change.rep)
                 if change.pool is not None:
-                    pools.setdefault(change.pool, set()).add(change.rep)
+                    touched.pools.setdefault(change.pool, set()).add(change.rep)
             else:
-                pools.setdefault(change.pool, set())
-        for name, reps in pools.items():
-            write_pool(session, name, state.pools[name], sorted(reps))
+                touched.pools.setdefault(change.pool, set())
 
-    def release(self, session: Session, rep_id: str, pool: str | None) -> None:
+    def release(self, rep_id: str, pool: str | None, touched: Touched) -> None:
         """A lead of this rep was closed or moved away: it is no longer the rep's open load."""
         self.changing()
         state = self.state
         state.release(rep_id, pool)
         if rep_id in state.reps:
-            write_rep(session, rep_id, state.reps[rep_id])
+            touched.reps.add(rep_id)
         if pool is not None and pool in state.pools:
-            write_pool(session, pool, state.pools[pool], [rep_id])
+            touched.pools.setdefault(pool, set()).add(rep_id)
 
     def committed(self, version: int) -> None:
         """The transaction that produced `version` committed: the cached state is that version."""

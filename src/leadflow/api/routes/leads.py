@@ -105,11 +105,12 @@ def list_leads(
     pool: str | None = None,
     received_since: Annotated[AwareDatetime | None, Query()] = None,
     received_until: Annotated[AwareDatetime | None, Query()] = None,
+    sla_status: Annotated[str | None, Query(pattern="^(pending|met|breached)$")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
 ) -> LeadPage:
     """Leads in the order they arrived, filtered, a page at a time; a rep sees only its own."""
-    where = queries.LeadFilter(owner, status, pool, received_since, received_until)
+    where = queries.LeadFilter(owner, status, pool, received_since, received_until, sla_status)
     page = queries.list_leads(services, actor, where, cursor, limit)
     items = [LeadPublic.model_validate(row) for row in page.leads]
     return LeadPage(items=items, next_cursor=page.next_cursor)

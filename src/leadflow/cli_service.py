@@ -225,6 +225,7 @@ def worker(
 
     from leadflow.notify import Notifier
     from leadflow.service.context import Services
+    from leadflow.service.links import ensure_key
     from leadflow.store.migrate import upgrade
     from leadflow.worker import Worker
 
@@ -234,6 +235,7 @@ def worker(
     )
     svc = Services.build(settings, env=dict(os.environ))
     upgrade(svc.store.engine)
+    ensure_key(svc)
     running = Worker(svc, Notifier(settings, svc.env), name=name, senders=senders)
     if once:
         claimed = running.run_once()

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from leadflow.notify import Notifier
 from leadflow.service.context import CommitLine, Services
-from leadflow.service.jobs import deliver, run_sla_steps
+from leadflow.service.jobs import active_channels, bury, deliver, run_sla_steps
 from leadflow.store import jobs
 
 log = logging.getLogger("leadflow.worker")
@@ -37,6 +37,7 @@ class Worker:
         self.svc = svc
         self.notifier = notifier
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.width = senders
         self.senders = ThreadPoolExecutor(senders, thread_name_prefix="leadflow-send")
         self.sent = CommitLine()  # the senders' records of what they sent, committed together
         self._stop = threading.Event()
@@ -52,21 +53,31 @@ class Worker:
         return len(due)
 
     def delivery_round(self) -> int:
-        due = self._claim(jobs.DELIVER)
-        # every send of the round ends before the next claim: a lease is never outlived here
-        list(self.senders.map(lambda job: deliver(self.svc, self.notifier, job, self.sent), due))
+        # A few rounds of sends per claim at most, so that the last row of a claim is tried
+        # well within its lease even when every send waits for its timeout; a row whose
+        # lease is too short by then is given back unsent (`deliver`).
+        due = self._claim(jobs.DELIVER, most=min(self.svc.settings.worker_batch, 4 * self.width))
+        if due:
+            channels = active_channels(self.svc)
+            list(
+                self.senders.map(
+                    lambda job: deliver(self.svc, self.notifier, job, channels, self.sent), due
+                )
+            )
         return len(due)
 
-    def _claim(self, kind: str) -> list[jobs.Claimed]:
+    def _claim(self, kind: str, most: int | None = None) -> list[jobs.Claimed]:
         settings = self.svc.settings
         with self.svc.store.writing() as session:
+            bury(self.svc, session, (kind,))
             return jobs.claim(
                 session,
                 self.name,
                 self.svc.clock(),
                 settings.worker_lease_seconds,
-                settings.worker_batch,
+                most or settings.worker_batch,
                 kinds=(kind,),
+                most_attempts=settings.delivery_attempts,
             )
 
     def start(self) -> None:

@@ -183,3 +183,17 @@ def test_the_webhook_got_every_event_signed(scenario: Scenario) -> None:
 def test_no_receiver_saw_a_delivery_twice(scenario: Scenario) -> None:
     seen = scenario.mails.deliveries() + scenario.hooks.deliveries()
     assert seen and max(seen.values()) == 1
+
+
+def test_the_links_that_act_as_the_owner_are_only_in_the_owners_email(scenario: Scenario) -> None:
+    chat = [r.body.decode() for r in scenario.hooks.requests]
+    assert chat and not any("/act/" in body for body in chat)
+    owners = [m for m in scenario.mails.mails if m.to[0] in ("ann@example.com", "ben@example.com")]
+    assert owners and all("/act/" in m.text() for m in owners)
+    managers = [m for m in scenario.mails.mails if "max@example.com" in m.to]
+    assert not any("/act/" in m.text() for m in managers)
+
+
+def test_the_escalation_says_where_the_lead_went(scenario: Scenario) -> None:
+    (_, second) = [m for m in scenario.mails.mails if "max@example.com" in m.to]
+    assert "Dot Dean" in second.text()

@@ -3,8 +3,10 @@ reassigned, escalated; and the messages each step queues for the worker."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import select
 
 from databases import FixedClock
 from leadflow.notify import Delivery, DeliveryError
+from leadflow.service import reps
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor, NewLead, intake, reassign, record_event
 from leadflow.store import jobs
@@ -203,8 +206,9 @@ def test_a_breach_reassigns_to_the_next_rep_of_the_pool_and_starts_a_new_clock(
 ) -> None:
     lead_id = take(svc, score=90)
     first = lead(svc, lead_id).owner
-    clock.advance(minutes=5)
-    worker.sla_round()  # the reminder (overdue)
+    clock.advance(minutes=3)
+    worker.sla_round()  # the reminder
+    clock.advance(minutes=2)
     worker.sla_round()  # the deadline
     worker.delivery_round()
     row = lead(svc, lead_id)
@@ -394,3 +398,168 @@ def test_a_lead_assigned_by_hand_is_reassigned_through_the_fallback_on_breach(
     assert row.owner not in (None, "dot")
     assert row.pool == "team"  # the fallback
     assert "dot" in row.previous_owners
+
+
+BUSINESS = """
+version: 1
+timezone: America/New_York
+calendars:
+  ny: {hours: {mon-fri: ["09:00-17:00"]}, holidays: US}
+reps:
+  - {id: ann, name: Ann Archer, email: ann@example.com, calendar: ny}
+pools:
+  solo: {strategy: round_robin, members: [ann], respect_hours: false}
+sla:
+  - {name: working, first_touch: 2h, business_hours: true, remind: [1h]}
+rules:
+  - {name: all, route: solo}
+fallback: solo
+"""
+# Wednesday 25 November 2026, 16:30 in New York; Thursday 26th is Thanksgiving (a US holiday)
+WEDNESDAY_AFTERNOON = datetime(2026, 11, 25, 21, 30, tzinfo=UTC)
+
+
+def test_a_business_hours_deadline_skips_the_night_and_a_holiday(
+    services: Services, publish_policy: Publish, clock: FixedClock
+) -> None:
+    publish_policy(services, BUSINESS)
+    clock.set(WEDNESDAY_AFTERNOON)
+    row = lead(services, take(services))
+    # 30 minutes on Wednesday, none on Thanksgiving, 90 on Friday from 09:00
+    assert row.sla_due_at == datetime(2026, 11, 27, 15, 30, tzinfo=UTC)
+
+
+def test_runtime_time_off_moves_a_new_deadline_and_counts_out_of_the_business_time_to_touch(
+    services: Services, publish_policy: Publish, clock: FixedClock
+) -> None:
+    publish_policy(services, BUSINESS)
+    clock.set(WEDNESDAY_AFTERNOON)
+    off = reps.NewTimeOff("2026-11-27T09:00", "2026-11-27T12:00", "dentist")
+    change = reps.RepUpdate(time_off_add=(off,), given=frozenset({"time_off_add"}))
+    reps.update_rep(services, "ann", change, MANAGER)
+    lead_id = take(services)
+    row = lead(services, lead_id)
+    # 30 minutes on Wednesday, then Friday from 12:00 (after the dentist): 13:30
+    assert row.sla_due_at == datetime(2026, 11, 27, 18, 30, tzinfo=UTC)
+    clock.set(datetime(2026, 11, 27, 18, 0, tzinfo=UTC))  # Friday 13:00
+    record_event(services, lead_id, "contacted", Actor("ann", "rep", "ann"))
+    row = lead(services, lead_id)
+    assert row.sla_status == "met"
+    assert row.first_touch_business_seconds == 30 * 60 + 60 * 60
+    assert row.first_touch_seconds == (clock.now - WEDNESDAY_AFTERNOON).total_seconds()
+
+
+def test_two_workers_claiming_at_once_never_take_the_same_row(
+    svc: Services, make_services: Callable[[], Services], clock: FixedClock
+) -> None:
+    for _ in range(30):
+        take(svc, score=50)
+    other = make_services()
+    with ThreadPoolExecutor(2) as pool:
+        claims = list(
+            pool.map(
+                lambda s: _claim_all(s, clock.now),
+                [svc, other],
+            )
+        )
+    first, second = ({c.id for c in claimed} for claimed in claims)
+    assert first and second
+    assert not first & second
+    assert len(first | second) == 60  # 30 messages to owners and 30 acknowledgments
+
+
+def _claim_all(svc: Services, now: datetime) -> list[jobs.Claimed]:
+    taken: list[jobs.Claimed] = []
+    while True:
+        with svc.store.writing() as session:
+            got = jobs.claim(session, f"w{id(svc)}", now, 60, 5, (jobs.DELIVER,))
+        if not got:
+            return taken
+        taken += got
+        time.sleep(0.001)  # let the other worker in between
+
+
+def test_a_reminder_run_after_its_deadline_breaches_instead_of_reminding(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    clock.advance(minutes=7)  # no worker ran for a while
+    worker.sla_round()
+    worker.delivery_round()
+    assert recorder.to("sla.reminder") == []
+    kinds = [t for t, _ in timeline(svc, lead_id)]
+    assert kinds == ["sla.started", "sla.breached", "sla.reassigned", "sla.started"]
+
+
+def test_the_breach_message_says_when_it_was_due_and_who_takes_the_lead(
+    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    due = lead(svc, lead_id).sla_due_at
+    assert due is not None
+    clock.advance(minutes=5)
+    worker.sla_round()
+    worker.delivery_round()
+    (breach, *_) = [d for d in recorder.sent if d.event == "sla.breached"]
+    assert breach.context["sla"]["due_at"] == due.isoformat()
+    assert breach.context["sla"]["moves_to"]["rep"] == lead(svc, lead_id).owner
+
+
+def test_a_touch_logged_late_counts_at_the_time_the_rep_gives(
+    svc: Services, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    clock.advance(minutes=8)  # the worker has not acted on the 5 minute deadline yet
+    called = clock.now - timedelta(minutes=4)
+    record_event(svc, lead_id, "contacted", owner_as(svc, lead_id), at=called)
+    row = lead(svc, lead_id)
+    assert (row.sla_status, row.first_touch_seconds) == ("met", 240.0)
+
+
+def test_a_touch_cannot_be_dated_before_the_lead_was_assigned(
+    svc: Services, clock: FixedClock
+) -> None:
+    lead_id = take(svc, score=90)
+    clock.advance(minutes=8)
+    record_event(
+        svc, lead_id, "contacted", owner_as(svc, lead_id), at=clock.now - timedelta(days=1)
+    )
+    assert lead(svc, lead_id).first_touch_seconds == 0.0
+
+
+def test_a_lead_queued_after_a_rejection_has_no_pending_sla(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(
+        services,
+        SOLO.replace(
+            "solo: {strategy: round_robin, members: [ann]}",
+            "solo: {strategy: round_robin, members: [ann], when_unavailable: hold}",
+        ),
+    )
+    lead_id = take(services, score=90)
+    record_event(services, lead_id, "rejected", Actor("ann", "rep", "ann"))
+    row = lead(services, lead_id)
+    assert (row.status, row.sla_status, row.sla_due_at) == ("queued", None, None)
+
+
+def test_no_message_to_an_owner_is_queued_for_a_lead_without_one(
+    services: Services, publish_policy: Publish, recorder: Recorder
+) -> None:
+    policy = (
+        SOLO.replace(
+            "  - {events: [sla.breached], to: owner, via: mail}",
+            "  - {events: [sla.breached, lead.unassigned], to: owner, via: mail}",
+        )
+        .replace("fallback: solo\n", "")
+        .replace("- {name: all, route: solo}", "- {name: none, when: {x: 1}, route: solo}")
+    )
+    publish_policy(services, policy)
+    lead_id = take(services, score=90)
+    assert lead(services, lead_id).status == "unassigned"
+    with services.store.reading() as session:
+        assert session.scalars(select(JobRow).where(JobRow.kind == "deliver")).all() == []
+    skipped = [
+        d for t, d in timeline(services, lead_id, "notification.") if t == "notification.skipped"
+    ]
+    assert [d["reason"] for d in skipped] == ["the lead has no owner"]

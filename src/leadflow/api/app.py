@@ -23,6 +23,7 @@ from leadflow.api.routes import actions, health, jobs, keys, leads, policy, reps
 from leadflow.notify import Notifier
 from leadflow.service.context import Services
 from leadflow.service.holds import place_due_held
+from leadflow.service.links import ensure_key
 from leadflow.service.routing import SYSTEM
 from leadflow.settings import Settings
 from leadflow.store.migrate import upgrade
@@ -40,6 +41,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(upgrade, services.store.engine)
+        await run_in_threadpool(ensure_key, services)
         log.info("api.started database=%s", services.store.engine.dialect.name)
         worker = _start_worker(services) if settings.in_process_worker else None
         every = settings.held_check_seconds

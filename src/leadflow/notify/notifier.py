@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import httpx
 
@@ -149,6 +150,10 @@ class Notifier:
         )
 
     def _email(self, delivery: Delivery) -> None:
+        if delivery.recipient.role == "channel":  # `to:` may name ${VAR}s, as url and secret
+            where = f"channel {delivery.channel_name} to"
+            listed = [expand(str(a), self.env, where) for a in delivery.channel.get("to") or []]
+            delivery = replace(delivery, channel={**delivery.channel, "to": listed})
         to = mail.addresses(delivery)
         sender = self.settings.smtp_from
         texts = self.templates.email(delivery, sender)

@@ -472,6 +472,14 @@ class _Compiler:
                 self.error((*at, "url"), message)
         if doc.secret is not None:
             self.variables((*at, "secret"), doc.secret)
+            if not _VARIABLE.search(doc.secret):
+                message = f"{what}: a secret written in the policy is readable by anyone who can "
+                self.warning((*at, "secret"), message + "read the policy; write ${VAR} instead")
+        if doc.type in ("slack", "teams") and doc.url and not _VARIABLE.search(doc.url):
+            message = (
+                f"{what}: a {doc.type} webhook URL lets anyone who has it post to the channel; "
+            )
+            self.warning((*at, "url"), message + "write ${VAR} and set it in the environment")
         for j, address in enumerate(doc.to):
             if not (_EMAIL.fullmatch(address.strip()) or _VARIABLE.fullmatch(address.strip())):
                 message = f"{what}: expected an email address such as ops@example.com, got "

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from leadflow.core.policy import Channel
 from leadflow.notify import Delivery, DeliveryError, Notifier
 from leadflow.service import sla
 from leadflow.service.context import CommitLine, Services
@@ -95,53 +96,86 @@ def _failed(svc: Services, job: Claimed) -> None:
             most_attempts=svc.settings.delivery_attempts,
             first_backoff=svc.settings.delivery_backoff_seconds,
         )
+        if state == DEAD and job.lead_id is not None:
+            _alert(session, job.lead_id, svc.clock(), job.id)
     if state == DEAD:
         log.error("sla.step_dead job=%d lead_id=%s", job.id, job.lead_id)
 
 
 def deliver(
-    svc: Services, notifier: Notifier, job: Claimed, sent_line: CommitLine | None = None
+    svc: Services,
+    notifier: Notifier,
+    job: Claimed,
+    channels: dict[str, Channel],
+    sent_line: CommitLine | None = None,
 ) -> str:
     """Send one claimed delivery and record how it went: done, retried later, or dead.
 
-    `sent_line` is shared by the senders of one worker: their records are committed
-    together (see `_record_sent`).
+    `channels` are the active policy's: a message goes where the policy says now (a URL fixed
+    since is used on the retry), and its secrets are read at this moment, never stored.
+    `sent_line` is shared by the senders of one worker: their records are committed together
+    (see `_record_sent`).
     """
     assert job.delivery_id is not None
-    delivery = Delivery.from_data(job.delivery_id, job.data)
-    channel = job.data["channel"]["name"]
+    name = job.data["channel"]["name"]
+    channel = channels.get(name)
+    if channel is None:
+        error = DeliveryError(f"channel {name!r} is not in the active policy", retryable=False)
+        return _failed_send(svc, job, job.data["event"], error)
+    if job.lease_until is not None:
+        # Too little of the lease left for a slow send: give it back rather than risk another
+        # worker taking it mid-send (a short lease allows at least half of itself).
+        settings = svc.settings
+        margin = min(settings.http_timeout, settings.worker_lease_seconds / 2)
+        if (job.lease_until - svc.clock()).total_seconds() < margin:
+            with svc.store.writing() as session:
+                jobs.release(session, job)
+            return PENDING
+    data = dict(job.data)
+    data["channel"] = {
+        "name": channel.name,
+        "type": channel.type,
+        "url": channel.url,
+        "secret": channel.secret,
+        "to": list(channel.to),
+    }
+    delivery = Delivery.from_data(job.delivery_id, data)
     try:
         notifier.send(delivery)
     except DeliveryError as error:
-        with svc.store.writing() as session:
-            state = jobs.fail(
-                session,
-                job,
-                svc.clock(),
-                error.reason,
-                retryable=error.retryable,
-                most_attempts=svc.settings.delivery_attempts,
-                first_backoff=svc.settings.delivery_backoff_seconds,
-                retry_after=error.retry_after,
-            )
-            if state == DEAD:
-                _timeline(session, job, svc.clock(), "notification.dead", error=error.reason)
-        log.warning(
-            "delivery.failed id=%s channel=%s event=%s attempt=%d state=%s reason=%r",
-            job.delivery_id,
-            channel,
-            delivery.event,
-            job.attempts,
-            state,
-            error.reason,
-        )
-        return state
+        return _failed_send(svc, job, delivery.event, error)
     sent = _Sent(job, svc.clock())
     line = sent_line if sent_line is not None else CommitLine()
     line.run(sent, lambda batch: _record_sent(svc, batch))
     if sent.error is not None:  # the record failed: the lease runs out and it is sent again
         raise sent.error
     return DONE
+
+
+def _failed_send(svc: Services, job: Claimed, event: str, error: DeliveryError) -> str:
+    with svc.store.writing() as session:
+        state = jobs.fail(
+            session,
+            job,
+            svc.clock(),
+            error.reason,
+            retryable=error.retryable,
+            most_attempts=svc.settings.delivery_attempts,
+            first_backoff=svc.settings.delivery_backoff_seconds,
+            retry_after=error.retry_after,
+        )
+        if state == DEAD:
+            _timeline(session, job, svc.clock(), "notification.dead", error=error.reason)
+    log.warning(
+        "delivery.failed id=%s channel=%s event=%s attempt=%d state=%s reason=%r",
+        job.delivery_id,
+        job.data["channel"]["name"],
+        event,
+        job.attempts,
+        state,
+        error.reason,
+    )
+    return state
 
 
 @dataclass
@@ -157,11 +191,45 @@ def _record_sent(svc: Services, batch: list[_Sent]) -> None:
     are recorded by the next (group commit), so a message is recorded milliseconds after
     its receiver took it, at one commit for many."""
     with svc.store.writing() as session:
-        jobs.finish_many(session, [(s.job.id, DONE, s.at, "") for s in batch])
+        jobs.finish_sent(session, [(s.job, s.at) for s in batch])
         for s in batch:
             _timeline(session, s.job, s.at, "notification.sent", attempt=s.job.attempts)
     for s in batch:
         s.done = True
+
+
+def active_channels(svc: Services) -> dict[str, Channel]:
+    """The active policy's channels (none before a policy is published)."""
+    with svc.store.reading() as session:
+        policy = svc.policies.active(session)
+    return dict(policy.channels) if policy is not None else {}
+
+
+def bury(svc: Services, session: Session, kinds: tuple[str, ...]) -> int:
+    """Make dead the rows of these kinds that every claim failed to finish; how many.
+
+    A dead SLA step leaves its lead's clock with nobody to act on it: that is an alert in
+    the lead's timeline, not only a line in a log.
+    """
+    now = svc.clock()
+    killed = jobs.exhausted(session, now, svc.settings.delivery_attempts, kinds)
+    for job_id, kind, lead_id in killed:
+        log.error("job.dead job=%d kind=%s lead_id=%s", job_id, kind, lead_id)
+        if kind == jobs.SLA and lead_id is not None:
+            _alert(session, lead_id, now, job_id)
+    return len(killed)
+
+
+def _alert(session: Session, lead_id: str, now: datetime, job_id: int) -> None:
+    reason = f"the SLA step (job {job_id}) failed every try: its clock needs a person"
+    values = {
+        "lead_id": lead_id,
+        "at": now,
+        "type": "alert",
+        "actor": "worker",
+        "data": {"reason": reason, "job": job_id},
+    }
+    session.execute(insert(LeadEventRow), [values])
 
 
 def _timeline(session: Session, job: Claimed, now: datetime, type_: str, **data: Any) -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from leadflow.service.context import Services
@@ -73,22 +75,45 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _key(svc: Services, session: Session | None = None) -> bytes:
-    """The signing key: the setting, else the database's own, made on first use.
+def ensure_key(svc: Services) -> None:
+    """Make (once per database) and remember the signing key, in a transaction of its own.
 
-    Inside a transaction, pass its session: opening another writer there would wait forever.
+    The server and the worker call this when they start. Two processes starting together
+    both insert; the database keeps one, and both read that one.
+    """
+    if svc.settings.secret_key or svc.link_key is not None:
+        return
+    with svc.store.writing() as session:
+        _insert_key(session)
+    with svc.store.reading() as session:
+        value = session.scalar(select(InstanceRow.value).where(InstanceRow.name == _KEY_NAME))
+    assert value is not None
+    svc.link_key = value.encode()
+
+
+def _key(svc: Services, session: Session | None = None) -> bytes:
+    """The signing key: the setting, else the database's own.
+
+    Inside a transaction (pass its session: opening another writer there would wait
+    forever) a key made by that transaction is used but not remembered: if the transaction
+    rolls back, the key goes, and so do the messages that carried links signed with it.
     """
     if svc.settings.secret_key:
         return svc.settings.secret_key.encode()
     if svc.link_key is not None:
         return svc.link_key
     if session is None:
-        with svc.store.writing() as own:
-            return _key(svc, own)
-    row = session.scalar(select(InstanceRow).where(InstanceRow.name == _KEY_NAME))
-    if row is None:
-        row = InstanceRow(name=_KEY_NAME, value=secrets.token_urlsafe(32))
-        session.add(row)
-        session.flush()
-    svc.link_key = row.value.encode()
-    return svc.link_key
+        ensure_key(svc)
+        assert svc.link_key is not None
+        return svc.link_key
+    _insert_key(session)
+    value = session.scalar(select(InstanceRow.value).where(InstanceRow.name == _KEY_NAME))
+    assert value is not None
+    return value.encode()
+
+
+def _insert_key(session: Session) -> None:
+    connection = session.connection()
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(InstanceRow).values(name=_KEY_NAME, value=secrets.token_urlsafe(32))
+    connection.execute(statement.on_conflict_do_nothing(index_elements=["name"]))

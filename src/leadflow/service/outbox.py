@@ -12,6 +12,7 @@ deadline): a retry an hour later sends the same message, not a newer state of th
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -43,8 +44,19 @@ def notify(txn: RoutingTxn, row: LeadRow, event: str, **extra: Any) -> int:
     )
     for route in policy.notify_routes(event, row.fields, notify_manager=managers):
         recipient = _recipient(policy, route.to, row)
+        if route.to != "channel" and recipient.get("rep_id") is None:
+            # an unassigned lead has no owner (nor a manager of one): nobody to tell this way
+            txn.event(
+                row.id,
+                "notification.skipped",
+                "leadflow",
+                notification=event,
+                channel=route.via,
+                reason=f"the lead has no {route.to}",
+            )
+            continue
         channel = policy.channels[route.via]
-        context = lead_context(txn, row, event, recipient, extra)
+        context = lead_context(txn, row, event, recipient, extra, channel.type)
         _queue(txn, row, event, channel, recipient, context)
         queued += 1
     return queued
@@ -60,8 +72,8 @@ def acknowledge(txn: RoutingTxn, row: LeadRow) -> bool:
     if template is None or email is None:
         return False
     recipient = {"role": "prospect", "name": _name(row.fields), "email": email}
-    context = lead_context(txn, row, ACKNOWLEDGMENT, recipient, {})
     channel = policy.channels[policy.acknowledge.via]
+    context = lead_context(txn, row, ACKNOWLEDGMENT, recipient, {}, channel.type)
     _queue(txn, row, ACKNOWLEDGMENT, channel, recipient, context, template=template)
     return True
 
@@ -75,15 +87,11 @@ def _queue(
     context: dict[str, Any],
     template: str | None = None,
 ) -> None:
+    # Only the channel's name: its URL and secret are read from the policy when sending, so
+    # they are never stored, and a dead message retried after a fix goes where it now says.
     data = {
         "event": event,
-        "channel": {
-            "name": channel.name,
-            "type": channel.type,
-            "url": channel.url,
-            "secret": channel.secret,
-            "to": list(channel.to),
-        },
+        "channel": {"name": channel.name, "type": channel.type},
         "recipient": recipient,
         "context": context,
         "template": template,
@@ -123,14 +131,20 @@ def lead_context(
     event: str,
     recipient: dict[str, Any],
     extra: dict[str, Any],
+    channel_type: str,
 ) -> dict[str, Any]:
-    """Everything a message may say about the lead, as of now (see docs/notifications.md)."""
+    """Everything a message may say about the lead, as of now (see docs/notifications.md).
+
+    The links that act as the owner go only into the owner's own email: a Slack or Teams
+    webhook posts to a channel others read, and a webhook's receiver is not the rep.
+    """
     policy = txn.policy
     fields = row.fields
     owner = _rep(policy, row.owner)
     base = txn.svc.settings.public_url.rstrip("/")
     links: dict[str, Any] = {"lead": f"{base}/api/v1/leads/{row.id}"}
-    if recipient.get("role") == "owner" and row.owner and recipient.get("rep_id") == row.owner:
+    owner_email = channel_type == "email" and recipient.get("role") == "owner"
+    if owner_email and row.owner and recipient.get("rep_id") == row.owner:
         token = make_token(txn.svc, row.id, row.owner, txn.now, txn.session)
         links["lead"] = links["accept"] = links["contact"] = f"{base}/act/{token}"
     context: dict[str, Any] = {
@@ -158,23 +172,27 @@ def lead_context(
             "reason": extra.get("reason"),
         },
         "owner": owner,
-        "sla": _sla(row, policy, owner),
+        "sla": _sla(row, policy, owner, extra.get("was_due")),
         "links": links,
         "reason": extra.get("reason"),
     }
     if "previous_owner" in extra:
         context["previous_owner"] = _rep(policy, extra["previous_owner"])
-    for key in ("reminder", "breached_at", "escalated"):
+    for key in ("reminder", "breached_at", "escalated", "not_reassigned", "moves_to"):
         if key in extra:
             context["sla"][key] = extra[key]
+
     return context
 
 
-def _sla(row: LeadRow, policy: Policy | None, owner: dict[str, Any] | None) -> dict[str, Any]:
+def _sla(
+    row: LeadRow, policy: Policy | None, owner: dict[str, Any] | None, was_due: datetime | None
+) -> dict[str, Any]:
+    """The clock as a message tells it; `was_due`: a breach's deadline (the clock stopped)."""
     if row.sla_tier is None:
         return {}
     tier = next((t for t in policy.sla if t.name == row.sla_tier), None) if policy else None
-    due = row.sla_due_at
+    due = row.sla_due_at or was_due
     zone = owner.get("timezone") if owner else None
     return {
         "tier": row.sla_tier,

@@ -310,7 +310,7 @@ def record_event(
         else:
             if event in CLOSED and row.owner is not None and txn.policy is not None:
                 txn.release(row.owner, row.pool)
-            sla.touch(txn, row, event)
+            sla.touch(txn, row, event, at)
             row.status = event
             row.updated_at = txn.now
             routed = _routed(row)

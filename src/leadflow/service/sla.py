@@ -71,25 +71,35 @@ def stop(txn: RoutingTxn, row: LeadRow, why: str) -> None:
         return
     row.sla_clock += 1
     row.sla_due_at = None
+    if row.sla_status == PENDING:  # no clock runs: nothing is pending (met or breached stay)
+        row.sla_status = None
     txn.event(row.id, "sla.stopped", "leadflow", reason=why)
 
 
-def touch(txn: RoutingTxn, row: LeadRow, event: str) -> None:
-    """A rep's event on the lead: the first that meets the SLA stops the clock."""
+def touch(txn: RoutingTxn, row: LeadRow, event: str, at: datetime | None = None) -> None:
+    """A rep's event on the lead: the first that meets the SLA stops the clock.
+
+    `at` is when the rep says it happened (a call logged a few minutes later): it counts,
+    but never before the clock started nor after now.
+    """
     if event not in MEETS:
         return
+    when = min(at or txn.now, txn.now)
+    floor = row.sla_started_at if row.sla_due_at is not None else row.first_assigned_at
+    if floor is not None:
+        when = max(when, floor)
     if row.first_touch_at is None:
-        row.first_touch_at = txn.now
+        row.first_touch_at = when
         start = row.first_assigned_at
         if start is not None:
-            row.first_touch_seconds = max(0.0, (txn.now - start).total_seconds())
+            row.first_touch_seconds = max(0.0, (when - start).total_seconds())
             if txn.policy is not None and row.owner in txn.policy.reps:
                 seconds = elapsed(
                     txn.policy,
                     True,
                     row.owner,
                     to_epoch(start),
-                    to_epoch(txn.now),
+                    to_epoch(when),
                     _time_off(txn, row.owner),
                 )
                 row.first_touch_business_seconds = seconds
@@ -98,13 +108,13 @@ def touch(txn: RoutingTxn, row: LeadRow, event: str) -> None:
         return
     row.sla_clock += 1
     row.sla_due_at = None
-    if txn.now <= due:
+    if when <= due:
         if row.sla_status == PENDING:
             row.sla_status = MET
         txn.event(row.id, "sla.met", "leadflow", tier=row.sla_tier, by=event)
     else:  # touched after the deadline, before the worker got to it
         row.sla_status = BREACHED
-        late = (txn.now - due).total_seconds()
+        late = (when - due).total_seconds()
         txn.event(row.id, "sla.breached", "leadflow", tier=row.sla_tier, late_touch=late)
 
 
@@ -126,6 +136,8 @@ def run_step(txn: RoutingTxn, row: LeadRow | None, job: Claimed) -> str:
 
 
 def _remind(txn: RoutingTxn, row: LeadRow, tier: SlaTier, step: dict[str, Any]) -> str:
+    if to_epoch(txn.now) >= step["due"]:  # run late (no worker for a while): the deadline
+        return _breach(txn, row, tier)  # has passed too, and a reminder now would mislead
     n = step["n"]
     row.sla_reminded = n
     txn.event(row.id, "sla.reminded", "leadflow", tier=tier.name, reminder=n, rep=row.owner)
@@ -142,7 +154,7 @@ def _breach(txn: RoutingTxn, row: LeadRow, tier: SlaTier) -> str:
     """
     policy = txn.policy
     assert policy is not None
-    owner = row.owner
+    owner, was_due = row.owner, row.sla_due_at
     row.sla_status = BREACHED
     row.sla_clock += 1
     row.sla_due_at = None
@@ -171,22 +183,34 @@ def _breach(txn: RoutingTxn, row: LeadRow, tier: SlaTier) -> str:
         )
         if decision is None:
             txn.event(row.id, "sla.not_reassigned", "leadflow", reason="nobody else can take it")
-    escalated = breach.escalated or (decision is None and (breach.reassign or breach.overflow))
-    reason = "nobody else can take it" if escalated and not breach.escalated else None
+    nobody = decision is None and (breach.reassign or breach.overflow)
+    escalated = breach.escalated or nobody
     notify(
         txn,
         row,
         "sla.breached",
         breached_at=txn.now.isoformat(),
+        was_due=was_due,
         notify_manager=breach.notify_manager,
         escalated=escalated,
-        reason=reason,
+        not_reassigned=nobody,
+        moves_to=_moves_to(txn, decision),
+        reason="nobody else can take it" if nobody else None,
     )
     if escalated:
         txn.event(row.id, "sla.escalated", "leadflow", tier=tier.name, manager=_manager(txn, row))
     if decision is None or owner is None:
         return "breached; escalated" if escalated else "breached"
     return _reassign(txn, row, owner, decision, to_overflow=breach.overflow)
+
+
+def _moves_to(txn: RoutingTxn, decision: Decision | None) -> dict[str, Any] | None:
+    """Who the breached lead goes to, for the breach's message (said before it moves)."""
+    if decision is None:
+        return None
+    rep = txn.policy.reps.get(decision.rep or "") if txn.policy else None
+    name = rep.name if rep is not None else decision.rep
+    return {"rep": decision.rep, "name": name, "pool": decision.pool}
 
 
 def _reassign(

@@ -43,6 +43,8 @@ class Claimed:
     attempts: int  # including this one
     delivery_id: str | None
     data: dict[str, Any]
+    worker: str = ""
+    lease_until: datetime | None = None
 
 
 def new_job(
@@ -76,14 +78,21 @@ def claim(
     lease: float,
     most: int,
     kinds: Sequence[str] = KINDS,
+    most_attempts: int | None = None,
 ) -> list[Claimed]:
-    """Take up to `most` due rows, oldest due first, for `lease` seconds."""
+    """Take up to `most` due rows, oldest due first, for `lease` seconds.
+
+    A row already claimed `most_attempts` times whose lease ran out (each worker that took it
+    died or hung) is not taken again: it is `dead`, and `exhausted` (below) says which.
+    """
     claimable = and_(
         JobRow.state == PENDING,
         JobRow.due_at <= now,
         JobRow.kind.in_(kinds),
         or_(JobRow.lease_until.is_(None), JobRow.lease_until <= now),
     )
+    if most_attempts is not None:
+        claimable = and_(claimable, JobRow.attempts < most_attempts)
     pick = select(JobRow.id).where(claimable).order_by(JobRow.due_at, JobRow.id).limit(most)
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
@@ -109,9 +118,46 @@ def claim(
         )
         .execution_options(synchronize_session=False)
     ).all()
-    rows = [Claimed(*row) for row in taken]
+    until = now + timedelta(seconds=lease)
+    rows = [
+        Claimed(r.id, r.kind, r.lead_id, r.due_at, r.attempts, r.delivery_id, r.data, worker, until)
+        for r in taken
+    ]
     rows.sort(key=lambda c: (c.due_at, c.id))
     return rows
+
+
+def exhausted(
+    session: Session, now: datetime, most_attempts: int, kinds: Sequence[str] = KINDS
+) -> list[tuple[int, str, str | None]]:
+    """Make `dead` the rows claimed `most_attempts` times that never finished; (id, kind,
+    lead) of each. A row that kills its worker every time must not be taken forever."""
+    stuck = and_(
+        JobRow.state == PENDING,
+        JobRow.kind.in_(kinds),
+        JobRow.attempts >= most_attempts,
+        JobRow.lease_until.is_not(None),
+        JobRow.lease_until <= now,
+    )
+    note = f"claimed {most_attempts} times and never finished: its workers died or hung"
+    killed = session.execute(
+        update(JobRow)
+        .where(stuck)
+        .values(state=DEAD, finished_at=now, lease_until=None, last_error=note)
+        .returning(JobRow.id, JobRow.kind, JobRow.lead_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return [(i, k, lead) for i, k, lead in killed]
+
+
+def release(session: Session, job: Claimed) -> None:
+    """Give back a row not tried after all (its lease was too short to try it in)."""
+    session.execute(
+        update(JobRow)
+        .where(JobRow.id == job.id, JobRow.worker == job.worker, JobRow.attempts == job.attempts)
+        .values(lease_until=None, attempts=JobRow.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def finish(session: Session, job_id: int, now: datetime, state: str = DONE, note: str = "") -> None:
@@ -146,6 +192,28 @@ def finish_many(session: Session, done: list[tuple[int, str, datetime, str]]) ->
         session.connection().execute(_FINISH, rows)  # Core: no autoflush of the leads
 
 
+_SENT = (
+    update(JobRow)
+    .where(
+        JobRow.id == bindparam("job_id"),
+        JobRow.worker == bindparam("by"),
+        JobRow.attempts == bindparam("try_"),
+    )
+    .values(state=DONE, finished_at=bindparam("finished_at"), lease_until=None, last_error=None)
+)
+
+
+def finish_sent(session: Session, sent: list[tuple[Claimed, datetime]]) -> None:
+    """Deliveries sent. Only the claim that sent a row records it: a worker whose lease ran
+    out (and whose row another worker took) changes nothing of the newer claim's."""
+    if sent:
+        rows = [
+            {"job_id": j.id, "by": j.worker, "try_": j.attempts, "finished_at": at}
+            for j, at in sent
+        ]
+        session.connection().execute(_SENT, rows)
+
+
 def backoff(attempts: int, first: float) -> float:
     """Seconds before try `attempts + 1`: first, 2×first, 4×first… at most an hour.
 
@@ -171,9 +239,12 @@ def fail(
     else:
         wait = max(backoff(job.attempts, first_backoff), retry_after or 0.0)
         values = {"due_at": now + timedelta(seconds=wait), "lease_until": None}
+    fenced = [JobRow.id == job.id]
+    if job.worker:  # only the claim that tried it records the try (see `finish_sent`)
+        fenced += [JobRow.worker == job.worker, JobRow.attempts == job.attempts]
     session.execute(
         update(JobRow)
-        .where(JobRow.id == job.id)
+        .where(*fenced)
         .values(last_error=error[:2000], **values)
         .execution_options(synchronize_session=False)
     )

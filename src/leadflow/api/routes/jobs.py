@@ -16,6 +16,7 @@ from leadflow.api.schemas_jobs import JobPublic
 from leadflow.service import jobs
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor
+from leadflow.store.tables import JobRow
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -34,10 +35,20 @@ def list_jobs(
 ) -> list[JobPublic]:
     """The worker's rows, newest first: `?state=dead` lists what needs a person."""
     rows = jobs.list_jobs(services, state=state, kind=kind, lead_id=lead_id, limit=limit)
-    return [JobPublic.model_validate(row) for row in rows]
+    return [_public(row) for row in rows]
 
 
 @router.post("/{job_id}/retry", response_model=JobPublic)
 def retry_job(job_id: int, services: Svc, _actor: Manager) -> JobPublic:
     """Run a dead row again now, with its tries counted afresh and the same delivery id."""
-    return JobPublic.model_validate(jobs.retry_job(services, job_id))
+    return _public(jobs.retry_job(services, job_id))
+
+
+def _public(row: JobRow) -> JobPublic:
+    """The row without the links that act as the owner: they are for the owner's eyes only."""
+    job = JobPublic.model_validate(row)
+    links = job.data.get("context", {}).get("links")
+    if isinstance(links, dict):
+        kept = {k: v for k, v in links.items() if "/act/" not in str(v)}
+        job.data = {**job.data, "context": {**job.data["context"], "links": kept}}
+    return job

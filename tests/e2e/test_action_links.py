@@ -15,11 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from databases import FixedClock
-from leadflow.notify import Delivery
 from leadflow.service.context import Services
 from leadflow.service.policies import publish_policy
 from leadflow.service.routing import SYSTEM
 from leadflow.worker import Worker
+from recording import RecordingNotifier
 
 API = "/api/v1"
 Headers = dict[str, str]
@@ -45,19 +45,6 @@ fallback: team
 """
 
 
-class Recorder:
-    """A notifier that keeps what it was asked to send."""
-
-    def __init__(self) -> None:
-        self.sent: list[Delivery] = []
-
-    def send(self, delivery: Delivery) -> None:
-        self.sent.append(delivery)
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def policy(client: TestClient, services: Services) -> int:
     """This module's policy (not conftest's), published and active; its version."""
@@ -65,12 +52,12 @@ def policy(client: TestClient, services: Services) -> int:
 
 
 @pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
+def recorder() -> RecordingNotifier:
+    return RecordingNotifier()
 
 
 @pytest.fixture
-def worker(services: Services, recorder: Recorder) -> Iterator[Worker]:
+def worker(services: Services, recorder: RecordingNotifier) -> Iterator[Worker]:
     worker = Worker(services, recorder, name="test-worker", senders=2)  # type: ignore[arg-type]
     yield worker
     worker.stop()
@@ -85,7 +72,7 @@ def lead(post_lead: Post) -> dict[str, Any]:
 
 
 @pytest.fixture
-def token(lead: dict[str, Any], worker: Worker, recorder: Recorder) -> str:
+def token(lead: dict[str, Any], worker: Worker, recorder: RecordingNotifier) -> str:
     """The token of the accept link in the email that told ann of her new lead."""
     worker.delivery_round()
     emails = [

@@ -15,13 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from databases import FixedClock
-from leadflow.notify import Delivery, DeliveryError
+from leadflow.notify import DeliveryError
 from leadflow.service.context import Services
 from leadflow.service.policies import publish_policy
 from leadflow.service.routing import SYSTEM
 from leadflow.settings import Settings
 from leadflow.store.jobs import backoff
 from leadflow.worker import Worker
+from recording import RecordingNotifier
 
 API = "/api/v1"
 Headers = dict[str, str]
@@ -48,24 +49,6 @@ fallback: team
 """
 
 
-class Notifier:
-    """A notifier that keeps every try, and fails them while `failure` is set."""
-
-    def __init__(self) -> None:
-        self.tries: list[Delivery] = []
-        self.sent: list[Delivery] = []
-        self.failure: DeliveryError | None = None
-
-    def send(self, delivery: Delivery) -> None:
-        self.tries.append(delivery)
-        if self.failure is not None:
-            raise self.failure
-        self.sent.append(delivery)
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Conftest's settings, with a message dead after three tries (the first retry after 10 s)."""
@@ -86,12 +69,12 @@ def policy(client: TestClient, services: Services) -> int:
 
 
 @pytest.fixture
-def notifier() -> Notifier:
-    return Notifier()
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
 
 
 @pytest.fixture
-def worker(services: Services, notifier: Notifier) -> Iterator[Worker]:
+def worker(services: Services, notifier: RecordingNotifier) -> Iterator[Worker]:
     worker = Worker(services, notifier, name="test-worker", senders=2)  # type: ignore[arg-type]
     yield worker
     worker.stop()
@@ -107,7 +90,7 @@ def lead_id(post_lead: Post) -> str:
 
 @pytest.fixture
 def dead(
-    lead_id: str, worker: Worker, notifier: Notifier, client: TestClient, admin: Headers
+    lead_id: str, worker: Worker, notifier: RecordingNotifier, client: TestClient, admin: Headers
 ) -> dict[str, Any]:
     """The job row of a message the mail server refused for good: dead after one try."""
     notifier.failure = REFUSED
@@ -124,7 +107,9 @@ def jobs(client: TestClient, headers: Headers, **params: Any) -> list[dict[str, 
     return rows
 
 
-def tries_at(worker: Worker, notifier: Notifier, clock: FixedClock, *seconds: float) -> list[float]:
+def tries_at(
+    worker: Worker, notifier: RecordingNotifier, clock: FixedClock, *seconds: float
+) -> list[float]:
     """Run a delivery round at each of these seconds after now; those at which a try was made."""
     start = clock.now
     tried = []
@@ -155,7 +140,7 @@ def test_the_wait_before_the_next_try_doubles_from_the_first_up_to_an_hour(
 
 
 def test_a_message_refused_for_good_is_dead_after_one_try(
-    lead_id: str, worker: Worker, notifier: Notifier, client: TestClient, admin: Headers
+    lead_id: str, worker: Worker, notifier: RecordingNotifier, client: TestClient, admin: Headers
 ) -> None:
     notifier.failure = REFUSED
     worker.delivery_round()
@@ -164,7 +149,7 @@ def test_a_message_refused_for_good_is_dead_after_one_try(
 
 
 def test_a_dead_message_is_listed_by_state_dead_with_its_last_error(
-    lead_id: str, worker: Worker, notifier: Notifier, client: TestClient, admin: Headers
+    lead_id: str, worker: Worker, notifier: RecordingNotifier, client: TestClient, admin: Headers
 ) -> None:
     notifier.failure = REFUSED
     worker.delivery_round()
@@ -182,14 +167,14 @@ def test_a_message_that_was_sent_is_not_listed_as_dead(
 
 
 def test_a_retryable_failure_is_tried_again_after_10_seconds_and_not_before(
-    lead_id: str, worker: Worker, notifier: Notifier, clock: FixedClock
+    lead_id: str, worker: Worker, notifier: RecordingNotifier, clock: FixedClock
 ) -> None:
     notifier.failure = BUSY
     assert tries_at(worker, notifier, clock, 0, 9, 10) == [0, 10]
 
 
 def test_a_second_retryable_failure_waits_20_seconds_more(
-    lead_id: str, worker: Worker, notifier: Notifier, clock: FixedClock
+    lead_id: str, worker: Worker, notifier: RecordingNotifier, clock: FixedClock
 ) -> None:
     notifier.failure = BUSY
     assert tries_at(worker, notifier, clock, 0, 10, 29, 30) == [0, 10, 30]
@@ -198,7 +183,7 @@ def test_a_second_retryable_failure_waits_20_seconds_more(
 def test_a_retryable_failure_is_dead_after_the_last_try(
     lead_id: str,
     worker: Worker,
-    notifier: Notifier,
+    notifier: RecordingNotifier,
     clock: FixedClock,
     client: TestClient,
     admin: Headers,
@@ -210,7 +195,7 @@ def test_a_retryable_failure_is_dead_after_the_last_try(
 
 
 def test_a_dead_message_is_not_tried_again_by_itself(
-    lead_id: str, worker: Worker, notifier: Notifier, clock: FixedClock
+    lead_id: str, worker: Worker, notifier: RecordingNotifier, clock: FixedClock
 ) -> None:
     notifier.failure = BUSY
     tried = tries_at(worker, notifier, clock, 0, 10, 30, 70, 3600, 86400)
@@ -218,7 +203,7 @@ def test_a_dead_message_is_not_tried_again_by_itself(
 
 
 def test_every_try_of_a_message_has_the_same_delivery_id(
-    lead_id: str, worker: Worker, notifier: Notifier, clock: FixedClock
+    lead_id: str, worker: Worker, notifier: RecordingNotifier, clock: FixedClock
 ) -> None:
     notifier.failure = BUSY
     tries_at(worker, notifier, clock, 0, 10, 30)
@@ -240,7 +225,11 @@ def test_retrying_a_dead_message_makes_it_pending_with_no_tries_and_the_same_del
 
 
 def test_a_retried_message_is_sent_by_the_next_round_with_its_delivery_id(
-    dead: dict[str, Any], worker: Worker, notifier: Notifier, client: TestClient, admin: Headers
+    dead: dict[str, Any],
+    worker: Worker,
+    notifier: RecordingNotifier,
+    client: TestClient,
+    admin: Headers,
 ) -> None:
     client.post(f"{API}/jobs/{dead['id']}/retry", headers=admin)
     worker.delivery_round()

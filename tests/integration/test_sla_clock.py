@@ -13,13 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from databases import FixedClock
-from leadflow.notify import Delivery, DeliveryError
+from leadflow.notify import DeliveryError
 from leadflow.service import reps
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor, NewLead, intake, reassign, record_event
 from leadflow.store import jobs
 from leadflow.store.tables import JobRow, LeadEventRow, LeadRow
 from leadflow.worker import Worker
+from recording import RecordingNotifier
 
 FORM = Actor("website-form", "intake")
 MANAGER = Actor("mia", "manager")
@@ -66,25 +67,6 @@ fallback: team
 Publish = Callable[[Services, str], int]
 
 
-class Recorder:
-    """A notifier that keeps what it was asked to send (and can be told to fail)."""
-
-    def __init__(self) -> None:
-        self.sent: list[Delivery] = []
-        self.failure: DeliveryError | None = None
-
-    def send(self, delivery: Delivery) -> None:
-        if self.failure is not None:
-            raise self.failure
-        self.sent.append(delivery)
-
-    def close(self) -> None:
-        pass
-
-    def to(self, event: str) -> list[str | None]:
-        return [d.recipient.rep_id or d.recipient.email for d in self.sent if d.event == event]
-
-
 @pytest.fixture
 def svc(services: Services, publish_policy: Publish) -> Services:
     publish_policy(services, POLICY)
@@ -92,12 +74,12 @@ def svc(services: Services, publish_policy: Publish) -> Services:
 
 
 @pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
+def recorder() -> RecordingNotifier:
+    return RecordingNotifier()
 
 
 @pytest.fixture
-def worker(svc: Services, recorder: Recorder) -> Worker:
+def worker(svc: Services, recorder: RecordingNotifier) -> Worker:
     return Worker(svc, recorder, name="test-worker", senders=2)  # type: ignore[arg-type]
 
 
@@ -150,7 +132,7 @@ def test_nothing_is_due_before_its_time(svc: Services, worker: Worker, clock: Fi
 
 
 def test_the_reminder_goes_to_the_owner_when_due_and_only_once(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     lead_id = take(svc, score=90)
     owner = lead(svc, lead_id).owner
@@ -167,7 +149,7 @@ def test_the_reminder_goes_to_the_owner_when_due_and_only_once(
 
 
 def test_a_touch_before_the_deadline_meets_the_sla_and_the_deadline_does_nothing(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     lead_id = take(svc, score=90)
     clock.advance(minutes=4)
@@ -202,7 +184,7 @@ def test_a_touch_after_the_deadline_before_the_worker_acts_is_a_breach(
 
 
 def test_a_breach_reassigns_to_the_next_rep_of_the_pool_and_starts_a_new_clock(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     lead_id = take(svc, score=90)
     first = lead(svc, lead_id).owner
@@ -224,7 +206,7 @@ def test_a_breach_reassigns_to_the_next_rep_of_the_pool_and_starts_a_new_clock(
 
 
 def test_when_reassignments_run_out_the_lead_goes_to_the_overflow_and_is_escalated(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     lead_id = take(svc, score=90)
     owners = [lead(svc, lead_id).owner]
@@ -244,7 +226,7 @@ def test_when_reassignments_run_out_the_lead_goes_to_the_overflow_and_is_escalat
 
 
 def test_a_tier_without_reassign_only_tells_the_manager(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     lead_id = take(svc, score=50)
     owner = lead(svc, lead_id).owner
@@ -257,7 +239,7 @@ def test_a_tier_without_reassign_only_tells_the_manager(
 
 
 def test_a_step_claimed_twice_acts_once(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     lead_id = take(svc, score=90)
     clock.advance(minutes=3)
@@ -289,7 +271,7 @@ def test_a_rejected_lead_stops_the_clock_and_its_new_owner_gets_a_new_one(
 
 
 def test_a_manager_reassignment_tells_the_new_owner(
-    svc: Services, worker: Worker, recorder: Recorder
+    svc: Services, worker: Worker, recorder: RecordingNotifier
 ) -> None:
     lead_id = take(svc, score=50)
     reassign(svc, lead_id, MANAGER, to_rep="dot")
@@ -298,7 +280,7 @@ def test_a_manager_reassignment_tells_the_new_owner(
 
 
 def test_a_nurture_lead_sends_nothing_unless_a_route_asks_for_it(
-    svc: Services, worker: Worker, recorder: Recorder
+    svc: Services, worker: Worker, recorder: RecordingNotifier
 ) -> None:
     take(svc, score=5)
     take(svc, score=5, form="nurture-me")
@@ -308,7 +290,7 @@ def test_a_nurture_lead_sends_nothing_unless_a_route_asks_for_it(
 
 
 def test_the_prospect_gets_the_acknowledgment_chosen_by_the_lead(
-    svc: Services, worker: Worker, recorder: Recorder
+    svc: Services, worker: Worker, recorder: RecordingNotifier
 ) -> None:
     take(svc, score=50, form="demo", email="demo@prospect.example")
     take(svc, score=50, email="plain@prospect.example")
@@ -323,7 +305,7 @@ def test_the_prospect_gets_the_acknowledgment_chosen_by_the_lead(
 
 
 def test_a_failed_delivery_is_retried_later_with_the_same_delivery_id(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     take(svc, score=50)
     recorder.failure = DeliveryError("the server said 503", retryable=True)
@@ -338,7 +320,7 @@ def test_a_failed_delivery_is_retried_later_with_the_same_delivery_id(
 
 
 def test_a_delivery_out_of_tries_is_dead_and_in_the_timeline(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     lead_id = take(svc, score=50)
     recorder.failure = DeliveryError("no such address", retryable=False)
@@ -371,7 +353,7 @@ fallback: solo
 
 
 def test_when_nobody_else_can_take_the_lead_it_stays_and_one_escalation_is_sent(
-    services: Services, publish_policy: Publish, recorder: Recorder, clock: FixedClock
+    services: Services, publish_policy: Publish, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     publish_policy(services, SOLO)
     worker = Worker(services, recorder, name="solo", senders=1)  # type: ignore[arg-type]
@@ -480,7 +462,7 @@ def _claim_all(svc: Services, now: datetime) -> list[jobs.Claimed]:
 
 
 def test_a_reminder_run_after_its_deadline_breaches_instead_of_reminding(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     lead_id = take(svc, score=90)
     clock.advance(minutes=7)  # no worker ran for a while
@@ -492,7 +474,7 @@ def test_a_reminder_run_after_its_deadline_breaches_instead_of_reminding(
 
 
 def test_the_breach_message_says_when_it_was_due_and_who_takes_the_lead(
-    svc: Services, worker: Worker, recorder: Recorder, clock: FixedClock
+    svc: Services, worker: Worker, recorder: RecordingNotifier, clock: FixedClock
 ) -> None:
     lead_id = take(svc, score=90)
     due = lead(svc, lead_id).sla_due_at
@@ -544,7 +526,7 @@ def test_a_lead_queued_after_a_rejection_has_no_pending_sla(
 
 
 def test_no_message_to_an_owner_is_queued_for_a_lead_without_one(
-    services: Services, publish_policy: Publish, recorder: Recorder
+    services: Services, publish_policy: Publish, recorder: RecordingNotifier
 ) -> None:
     policy = (
         SOLO.replace(

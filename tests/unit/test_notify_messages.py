@@ -639,9 +639,19 @@ def test_time_filter_shows_an_iso_time_for_people(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("event", EVENTS)
-@pytest.mark.parametrize("kind", ["text/{}.txt", "email/{}.txt", "email/{}.html"])
-def test_every_event_has_its_packaged_templates(event: str, kind: str) -> None:
-    assert TEMPLATES.exists(kind.format(event))
+def test_every_event_has_its_packaged_summary(event: str) -> None:
+    assert TEMPLATES.exists(f"text/{event}.txt")
+
+
+@pytest.mark.parametrize("name", ["email/message.txt", "email/message.html"])
+def test_every_events_email_shares_one_packaged_template(name: str) -> None:
+    assert TEMPLATES.exists(name)
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_an_events_email_has_both_parts_from_the_shared_template(event: str) -> None:
+    msg = email(delivery(event))
+    assert {part.get_content_type() for part in msg.iter_parts()} == {"text/plain", "text/html"}
 
 
 # Missing values

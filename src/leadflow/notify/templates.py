@@ -96,21 +96,28 @@ class Templates:
         return self.render(f"text/{delivery.event}.txt", values(delivery)).strip()
 
     def email(self, delivery: Delivery, sender: str = "") -> EmailText:
-        """An email's subject and bodies: `email/<event>` or, to a prospect, `ack/<template>`.
+        """An email's subject and bodies: `email/<event>` if there is one, else the shared
+        `email/message`; to a prospect, `ack/<template>`.
 
         The HTML part is the `.html` found beside the `.txt` used, or in the user's directory:
         a user who replaces only the `.txt` gets a plain-text email in their own words, not
         the packaged HTML one.
         """
         base = _email_base(delivery)
+        text_name, html_name = f"{base}.txt", f"{base}.html"
+        if delivery.event != ACK_EVENT:  # an event's own email if given, else the shared one
+            if not self.exists(text_name):
+                text_name = "email/message.txt"
+            if not self.exists(html_name) and text_name == "email/message.txt":
+                html_name = "email/message.html"
         context = values(delivery, sender)
         if delivery.event != ACK_EVENT:
             context["summary"] = self.render(f"text/{delivery.event}.txt", context).strip()
-        text_template = self._get(f"{base}.txt")
-        subject, text = split_subject(self._render(text_template, context), f"{base}.txt")
+        text_template = self._get(text_name)
+        subject, text = split_subject(self._render(text_template, context), text_name)
         html = None
-        if self._has_html(text_template, f"{base}.html"):
-            html = self.render(f"{base}.html", context)
+        if self._has_html(text_template, html_name):
+            html = self.render(html_name, context)
         return EmailText(subject=subject, text=text, html=html)
 
     def _get(self, name: str) -> Template:

@@ -1,21 +1,22 @@
 """How fast workers act on due SLA deadlines, and how late: 100,000 pending on PostgreSQL.
 
-    .venv/bin/python bench/worker_bench.py                  # 1 and 2 workers, both runs
-    .venv/bin/python bench/worker_bench.py --deadlines 20000 --workers 1
+    .venv/bin/python bench/worker_bench.py                  # every run below (~15 minutes)
+    .venv/bin/python bench/worker_bench.py --deadlines 20000 --workers 1 --rates 200
 
 Each run starts from a fresh database (`leadflow_bench`, created and emptied here) holding
 `--deadlines` assigned leads, each with a running SLA clock whose deadline row is pending, and
 starts `leadflow worker` processes against it. Every deadline does what a real breach does
 under the benchmark's policy: the lead is breached, reassigned to the next rep of its pool
-(a routing decision, its record, the rotation and counters), a new clock starts, and two
-messages are queued (the breach to the manager, the reassignment to the new owner), which the
-same workers send to a local HTTP receiver.
+(a routing decision, its record, the rotation and counters) and a new clock starts; with
+messages, two are queued (the breach to the manager, the reassignment to the new owner), and
+the same workers send them to a local HTTP receiver.
 
-- throughput: every deadline is already due when the workers start; actions per second is
-  the count over the span between the first and the last `finished_at`;
-- lateness: `--rate` deadlines a second fall due over `--seconds`, the rest stay pending
-  hours ahead; lateness is `finished_at - due_at` of each (the step's own finish, inside its
-  batch's transaction), median, p99 and max.
+- throughput: every deadline is already due when the workers start, and they run for
+  `--run-seconds`; actions a second is the count done over the span from the first
+  `finished_at` to the last. With messages and without, for 1 and 2 workers.
+- lateness: for each of `--rates`, that many deadlines a second fall due over `--seconds`
+  while the rest stay pending hours ahead; lateness is `finished_at - due_at` of each (the
+  step's own finish, inside its batch's transaction): median, p99 and max.
 
 Client, workers and PostgreSQL share this machine's cores.
 """
@@ -55,6 +56,11 @@ POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/leadflow_bench"
 GOAL_RATE = 1000.0  # actions a second
 GOAL_LATE = 1.0  # seconds
 REPS = [f"rep{i:02d}" for i in range(1, 21)]
+MESSAGES = """channels:
+  ops: {type: webhook, url: "${BENCH_HOOK_URL}", secret: bench}
+notify:
+  - {events: [sla.breached], to: manager, via: ops}
+  - {events: [lead.reassigned], to: owner, via: ops}"""
 POLICY = f"""
 version: 1
 timezone: UTC
@@ -65,22 +71,18 @@ pools:
   team: {{strategy: round_robin, members: [{", ".join(REPS)}]}}
 sla:
   - {{name: hot, first_touch: 1h, on_breach: [reassign, notify_manager], max_reassignments: 3}}
-channels:
-  ops: {{type: webhook, url: "${{BENCH_HOOK_URL}}", secret: bench}}
-notify:
-  - {{events: [sla.breached], to: manager, via: ops}}
-  - {{events: [lead.reassigned], to: owner, via: ops}}
+{{messages}}
 rules:
   - {{name: everyone, route: team}}
 fallback: team
 """
 
 
-def seed(url: str, count: int, due: list[datetime]) -> None:
+def seed(url: str, count: int, due: list[datetime], messages: bool) -> None:
     """`count` assigned leads with a running clock, and each one's deadline row."""
     svc = Services.build(Settings(database_url=url))
     upgrade(svc.store.engine)
-    publish_policy(svc, POLICY, SYSTEM)
+    publish_policy(svc, POLICY.replace("{messages}", MESSAGES if messages else ""), SYSTEM)
     now = datetime.now(UTC)
     leads, steps = [], []
     for i in range(count):
@@ -116,7 +118,10 @@ def seed(url: str, count: int, due: list[datetime]) -> None:
     svc.store.close()
 
 
-def start_workers(url: str, n: int, hook: str, log: Path) -> list[subprocess.Popen[bytes]]:
+def start_workers(
+    url: str, n: int, hook: str, log: Path, split: bool = False
+) -> list[subprocess.Popen[bytes]]:
+    """`n` workers; `split`: n of each kind (`--only sla`, `--only messages`) instead."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADFLOW_")}
     env |= {
         "LEADFLOW_DATABASE_URL": url,
@@ -125,10 +130,14 @@ def start_workers(url: str, n: int, hook: str, log: Path) -> list[subprocess.Pop
         "BENCH_HOOK_URL": hook,
     }
     command = [sys.executable, "-m", "leadflow.cli", "worker"]
+    kinds = [["--only", "sla"], ["--only", "messages"]] if split else [[]]
     with log.open("ab") as out:
         return [
-            subprocess.Popen([*command, "--name", f"bench-{i}"], env=env, stdout=out, stderr=out)
+            subprocess.Popen(
+                [*command, "--name", f"bench-{i}-{j}", *kind], env=env, stdout=out, stderr=out
+            )
             for i in range(n)
+            for j, kind in enumerate(kinds)
         ]
 
 
@@ -168,31 +177,56 @@ def stop(workers: list[subprocess.Popen[bytes]]) -> None:
         w.wait(30)
 
 
-def throughput(url: str, count: int, n: int, hook: str, log: Path) -> dict[str, Any]:
+def throughput(
+    url: str,
+    count: int,
+    n: int,
+    seconds: float,
+    messages: bool,
+    hook: str,
+    log: Path,
+    split: bool = False,
+) -> dict[str, Any]:
+    """Every deadline due at once; the workers run for `seconds`: actions a second."""
     now = datetime.now(UTC)
-    seed(url, count, [now - timedelta(seconds=1) for _ in range(count)])
-    started = time.monotonic()
-    workers = start_workers(url, n, hook, log)
+    seed(url, count, [now - timedelta(seconds=1) for _ in range(count)], messages)
+    workers = start_workers(url, n, hook, log, split)
     try:
-        while due_count(url, datetime.now(UTC)) > 0:
-            time.sleep(0.5)
+        time.sleep(seconds)
     finally:
         stop(workers)
-    wall = time.monotonic() - started
     done = finished(url)
     span = (max(f for _, f in done) - min(f for _, f in done)).total_seconds()
-    return {"actions": len(done), "span_s": span, "rate": len(done) / span, "wall_s": wall}
+    sent, queued = messages_sent(url)
+    return {
+        "actions": len(done),
+        "span_s": span,
+        "rate": len(done) / span,
+        "sent": sent,
+        "queued": queued,
+    }
+
+
+def messages_sent(url: str) -> tuple[int, int]:
+    """Messages sent, and messages queued in all, so far."""
+    svc = Services.build(Settings(database_url=url))
+    with svc.store.reading() as session:
+        query = select(JobRow.state, func.count()).where(JobRow.kind == jobs.DELIVER)
+        counts = dict(session.execute(query.group_by(JobRow.state)).all())
+    svc.store.close()
+    return counts.get(jobs.DONE, 0), sum(counts.values())
 
 
 def lateness(
     url: str, count: int, n: int, rate: float, seconds: float, hook: str, log: Path
 ) -> dict[str, Any]:
+    """`rate` deadlines a second fall due for `seconds`, among `count` pending: how late."""
     timed = int(rate * seconds)
     lead_in = 5.0  # seconds for the workers to start before the first deadline
     t0 = datetime.now(UTC) + timedelta(seconds=60)  # the seeding takes a while; set after it
     due = [t0 + timedelta(seconds=i / rate) for i in range(timed)]
     due += [t0 + timedelta(hours=2, seconds=i / rate) for i in range(count - timed)]
-    seed(url, count, due)
+    seed(url, count, due, messages=True)
     shift = (datetime.now(UTC) + timedelta(seconds=lead_in)) - t0  # move the schedule to now
     _shift_schedule(url, shift)
     t0 += shift
@@ -232,10 +266,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--deadlines", type=int, default=100_000)
+    parser.add_argument("--deadlines", type=int, default=100_000, help="pending in each run")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--rate", type=float, default=1000.0, help="deadlines due a second")
+    parser.add_argument("--run-seconds", type=float, default=60.0, help="of each throughput run")
+    parser.add_argument(
+        "--rates",
+        type=float,
+        nargs="+",
+        default=[1000.0, 200.0],
+        help="deadlines due a second, in the lateness runs",
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="of deadlines falling due")
+    parser.add_argument(
+        "--messages",
+        choices=["both", "yes", "no"],
+        default="both",
+        help="throughput runs with messages, without, or both",
+    )
+    parser.add_argument("--no-lateness", dest="lateness", action="store_false")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     args = parser.parse_args()
     machine = platform.processor() or platform.machine()
@@ -245,23 +293,48 @@ def main() -> None:
     log = directory / "workers.log"
     with HookServer() as hooks:
         hook = f"{hooks.url}/hook"
-        for n in args.workers:
-            got = throughput(fresh(directory), args.deadlines, n, hook, log)
-            print(
-                f"throughput, {n} worker(s): {got['actions']:,} deadlines acted on in "
-                f"{got['span_s']:.1f} s = {got['rate']:,.0f} actions/s "
-                f"(goal {GOAL_RATE:,.0f}; wall with start-up {got['wall_s']:.1f} s)",
-                flush=True,
-            )
-        for n in args.workers:
-            got = lateness(fresh(directory), args.deadlines, n, args.rate, args.seconds, hook, log)
-            print(
-                f"lateness, {n} worker(s), {args.rate:,.0f} due/s for {args.seconds:.0f} s with "
-                f"{args.deadlines:,} pending: {got['actions']:,} acted on; late by median "
-                f"{got['median_s'] * 1000:.0f} ms, p99 {got['p99_s'] * 1000:.0f} ms, "
-                f"max {got['max_s'] * 1000:.0f} ms (goal p99 < {GOAL_LATE:.0f} s)",
-                flush=True,
-            )
+        runs = {
+            "both": [(True, False), (True, True), (False, False)],
+            "yes": [(True, False), (True, True)],
+            "no": [(False, False)],
+        }[args.messages]
+        for messages, split in runs:
+            for n in args.workers:
+                got = throughput(
+                    fresh(directory),
+                    args.deadlines,
+                    n,
+                    args.run_seconds,
+                    messages,
+                    hook,
+                    log,
+                    split,
+                )
+                what = "breach + reassign + 2 messages" if messages else "breach + reassign"
+                if split:
+                    what += ", each worker one sla and one messages process"
+                sent = (
+                    f"; messages sent {got['sent']:,} of {got['queued']:,} queued "
+                    f"({got['sent'] / args.run_seconds:,.0f}/s)"
+                    if messages
+                    else ""
+                )
+                print(
+                    f"throughput, {what}, {n} worker(s), {args.deadlines:,} pending: "
+                    f"{got['actions']:,} acted on in {got['span_s']:.1f} s = "
+                    f"{got['rate']:,.0f} actions/s (goal {GOAL_RATE:,.0f}){sent}",
+                    flush=True,
+                )
+        for rate in args.rates if args.lateness else ():
+            for n in args.workers:
+                got = lateness(fresh(directory), args.deadlines, n, rate, args.seconds, hook, log)
+                print(
+                    f"lateness, {n} worker(s), {rate:,.0f} due/s for {args.seconds:.0f} s, "
+                    f"{args.deadlines:,} pending: {got['actions']:,} acted on; late by median "
+                    f"{got['median_s'] * 1000:,.0f} ms, p99 {got['p99_s'] * 1000:,.0f} ms, "
+                    f"max {got['max_s'] * 1000:,.0f} ms (goal: within {GOAL_LATE:.0f} s)",
+                    flush=True,
+                )
         print(f"messages received by the local endpoint: {len(hooks.requests):,}")
     print(f"worker logs: {log}")
 

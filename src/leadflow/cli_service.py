@@ -213,6 +213,10 @@ def worker(
     once: Annotated[bool, typer.Option(help="One round of each loop, then exit.")] = False,
     name: Annotated[str | None, typer.Option(help="How this worker signs its claims.")] = None,
     senders: Annotated[int, typer.Option(min=1, help="Deliveries sent at once.")] = 8,
+    only: Annotated[
+        str | None,
+        typer.Option(help="Run one loop only: sla (reminders, deadlines) or messages."),
+    ] = None,
 ) -> None:
     """Run due SLA steps and send notifications until stopped (Ctrl-C, SIGTERM).
 
@@ -236,7 +240,12 @@ def worker(
     svc = Services.build(settings, env=dict(os.environ))
     upgrade(svc.store.engine)
     ensure_key(svc)
-    running = Worker(svc, Notifier(settings, svc.env), name=name, senders=senders)
+    if only not in (None, "sla", "messages"):
+        errors.print(f"error: --only must be sla or messages, not {only!r}", highlight=False)
+        raise typer.Exit(2)
+    loops = (only,) if only else ("sla", "messages")
+    notifier = Notifier(settings, svc.env)
+    running = Worker(svc, notifier, name=name, senders=senders, loops=loops)
     if once:
         claimed = running.run_once()
         running.stop()

@@ -2,8 +2,10 @@
 
 Two loops, each on a thread of its own, so that a slow chat service never makes a deadline
 late: one runs SLA steps (reminders, deadlines), the other sends deliveries, several at a
-time. Each loop claims up to `worker_batch` due rows; when it got a full batch it looks again
-at once, else it waits `worker_poll_seconds`. Any number of workers may run against one
+time. A worker may run only one of them (`leadflow worker --only sla|messages`): under heavy
+load the two compete for one Python process's CPU, and processes of each kind scale apart.
+Each loop claims up to `worker_batch` due rows; when it got a full batch it looks again at
+once, else it waits `worker_poll_seconds`. Any number of workers may run against one
 database (`leadflow worker`, and the one inside `leadflow serve`): claims never overlap.
 """
 
@@ -33,10 +35,12 @@ class Worker:
         notifier: Notifier,
         name: str | None = None,
         senders: int = 8,
+        loops: tuple[str, ...] = ("sla", "messages"),
     ) -> None:
         self.svc = svc
         self.notifier = notifier
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.loops = loops
         self.width = senders
         self.senders = ThreadPoolExecutor(senders, thread_name_prefix="leadflow-send")
         self.sent = CommitLine()  # the senders' records of what they sent, committed together
@@ -45,7 +49,8 @@ class Worker:
 
     def run_once(self) -> int:
         """One round of each loop; how many rows were claimed."""
-        return self.sla_round() + self.delivery_round()
+        rounds = {"sla": self.sla_round, "messages": self.delivery_round}
+        return sum(rounds[loop]() for loop in self.loops)
 
     def sla_round(self) -> int:
         due = self._claim(jobs.SLA)
@@ -82,7 +87,9 @@ class Worker:
 
     def start(self) -> None:
         """Run both loops on background threads (`leadflow serve`'s in-process worker)."""
-        for name, round_ in (("sla", self.sla_round), ("deliveries", self.delivery_round)):
+        rounds = {"sla": self.sla_round, "messages": self.delivery_round}
+        for name in self.loops:
+            round_ = rounds[name]
             thread = threading.Thread(
                 target=self._loop, args=(round_,), name=f"leadflow-worker-{name}", daemon=True
             )

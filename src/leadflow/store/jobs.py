@@ -133,8 +133,9 @@ def exhausted(
     """Make `dead` the rows claimed `most_attempts` times that never finished; (id, kind,
     lead) of each. A row that kills its worker every time must not be taken forever."""
     stuck = and_(
-        JobRow.state == PENDING,
         JobRow.kind.in_(kinds),
+        JobRow.state == PENDING,
+        JobRow.due_at <= now,
         JobRow.attempts >= most_attempts,
         JobRow.lease_until.is_not(None),
         JobRow.lease_until <= now,

@@ -223,7 +223,9 @@ class JobRow(Base):
     """
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_state_due", "state", "due_at"),)
+    # Each loop claims one kind: without `kind` first, a claim of messages walked past every
+    # due deadline (100,000 in the benchmark) before it found one.
+    __table_args__ = (Index("ix_jobs_claim", "kind", "state", "due_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(20))

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench bench-service postgres clean
+.PHONY: run test lint types unit bench bench-service bench-worker postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ bench: $(STAMP)
 
 bench-service: $(STAMP) postgres
 	$(BIN)/python bench/service_bench.py
+
+bench-worker: $(STAMP) postgres
+	$(BIN)/python bench/worker_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

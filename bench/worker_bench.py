@@ -218,7 +218,14 @@ def messages_sent(url: str) -> tuple[int, int]:
 
 
 def lateness(
-    url: str, count: int, n: int, rate: float, seconds: float, hook: str, log: Path
+    url: str,
+    count: int,
+    n: int,
+    rate: float,
+    seconds: float,
+    hook: str,
+    log: Path,
+    messages: bool = True,
 ) -> dict[str, Any]:
     """`rate` deadlines a second fall due for `seconds`, among `count` pending: how late."""
     timed = int(rate * seconds)
@@ -226,7 +233,7 @@ def lateness(
     t0 = datetime.now(UTC) + timedelta(seconds=60)  # the seeding takes a while; set after it
     due = [t0 + timedelta(seconds=i / rate) for i in range(timed)]
     due += [t0 + timedelta(hours=2, seconds=i / rate) for i in range(count - timed)]
-    seed(url, count, due, messages=True)
+    seed(url, count, due, messages)
     shift = (datetime.now(UTC) + timedelta(seconds=lead_in)) - t0  # move the schedule to now
     _shift_schedule(url, shift)
     t0 += shift
@@ -327,9 +334,20 @@ def main() -> None:
                 )
         for rate in args.rates if args.lateness else ():
             for n in args.workers:
-                got = lateness(fresh(directory), args.deadlines, n, rate, args.seconds, hook, log)
+                with_messages = args.messages != "no"
+                got = lateness(
+                    fresh(directory),
+                    args.deadlines,
+                    n,
+                    rate,
+                    args.seconds,
+                    hook,
+                    log,
+                    with_messages,
+                )
+                kind = "with messages" if with_messages else "without messages"
                 print(
-                    f"lateness, {n} worker(s), {rate:,.0f} due/s for {args.seconds:.0f} s, "
+                    f"lateness {kind}, {n} worker(s), {rate:,.0f} due/s for {args.seconds:.0f} s, "
                     f"{args.deadlines:,} pending: {got['actions']:,} acted on; late by median "
                     f"{got['median_s'] * 1000:,.0f} ms, p99 {got['p99_s'] * 1000:,.0f} ms, "
                     f"max {got['max_s'] * 1000:,.0f} ms (goal: within {GOAL_LATE:.0f} s)",

@@ -248,6 +248,21 @@ def test_the_link_of_a_lead_since_reassigned_shows_nothing(
     assert "Jo Prospect" not in answer.text
 
 
+def test_the_link_of_an_earlier_assignment_to_the_same_rep_acts_on_nothing(
+    client: TestClient,
+    admin: Headers,
+    make_key: Callable[..., Headers],
+    lead: dict[str, Any],
+    token: str,
+) -> None:
+    manager = make_key("manager")
+    reassign_to_ben(client, manager, lead["id"])
+    answer = client.post(f"{API}/leads/{lead['id']}/reassign", json={"rep": "ann"}, headers=manager)
+    assert answer.status_code == 200, answer.text
+    assert client.post(f"/act/{token}/accepted").status_code == 404
+    assert read(client, admin, lead["id"])["status"] == "assigned"
+
+
 def test_an_unknown_action_is_refused_and_changes_nothing(
     client: TestClient, admin: Headers, lead: dict[str, Any], token: str
 ) -> None:

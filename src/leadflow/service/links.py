@@ -35,15 +35,22 @@ _KEY_NAME = "link_secret"
 class Link:
     lead_id: str
     rep_id: str
+    decision_id: int  # the assignment it was sent for: a later one (even back to the rep) ends it
     expires: int  # unix seconds
 
 
 def make_token(
-    svc: Services, lead_id: str, rep_id: str, now: datetime, session: Session | None = None
+    svc: Services,
+    lead_id: str,
+    rep_id: str,
+    decision_id: int,
+    now: datetime,
+    session: Session | None = None,
 ) -> str:
-    """A token for `rep_id` to act on `lead_id`, valid for `action_link_hours` from `now`."""
+    """A token for `rep_id` to act on `lead_id` while decision `decision_id` stands, valid
+    for `action_link_hours` from `now`."""
     expires = int((now + timedelta(hours=svc.settings.action_link_hours)).timestamp())
-    body = _b64(f"{lead_id}\n{rep_id}\n{expires}".encode())
+    body = _b64(f"{lead_id}\n{rep_id}\n{decision_id}\n{expires}".encode())
     return f"{body}.{_sign(_key(svc, session), body)}"
 
 
@@ -53,8 +60,8 @@ def read_token(svc: Services, token: str, now: datetime) -> Link:
     if not body or not hmac.compare_digest(signature, _sign(_key(svc), body)):
         raise Invalid("this link is not valid (it was changed or cut short)", field="token")
     try:
-        lead_id, rep_id, expires = _unb64(body).decode().split("\n")
-        link = Link(lead_id, rep_id, int(expires))
+        lead_id, rep_id, decision_id, expires = _unb64(body).decode().split("\n")
+        link = Link(lead_id, rep_id, int(decision_id), int(expires))
     except ValueError as error:
         raise Invalid("this link is not valid", field="token") from error
     if now.timestamp() >= link.expires:

@@ -144,8 +144,8 @@ def lead_context(
     base = txn.svc.settings.public_url.rstrip("/")
     links: dict[str, Any] = {"lead": f"{base}/api/v1/leads/{row.id}"}
     owner_email = channel_type == "email" and recipient.get("role") == "owner"
-    if owner_email and row.owner and recipient.get("rep_id") == row.owner:
-        token = make_token(txn.svc, row.id, row.owner, txn.now, txn.session)
+    if owner_email and row.owner and row.decision_id and recipient.get("rep_id") == row.owner:
+        token = make_token(txn.svc, row.id, row.owner, row.decision_id, txn.now, txn.session)
         links["lead"] = links["accept"] = links["contact"] = f"{base}/act/{token}"
     context: dict[str, Any] = {
         "event": event,

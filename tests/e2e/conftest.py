@@ -27,6 +27,8 @@ from leadflow.service.keys import create_key
 from leadflow.service.policies import publish_policy
 from leadflow.service.routing import SYSTEM
 from leadflow.settings import Settings
+from leadflow.worker import Worker
+from recording import RecordingNotifier
 
 # A Monday, 15:00 UTC: 10:00 in New York, inside everyone's working hours.
 START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -101,3 +103,17 @@ def post_lead(
         return result
 
     return post
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    """The worker's notifier in these tests: it keeps what it is asked to send."""
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def worker(services: Services, notifier: RecordingNotifier) -> Iterator[Worker]:
+    """A worker on the app's services; tests run its rounds (`delivery_round`) themselves."""
+    worker = Worker(services, notifier, name="test-worker", senders=2)  # type: ignore[arg-type]
+    yield worker
+    worker.stop()

@@ -8,7 +8,7 @@ No request to `/act/...` carries an API key: the link is the only credential.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -52,18 +52,6 @@ def policy(client: TestClient, services: Services) -> int:
 
 
 @pytest.fixture
-def recorder() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def worker(services: Services, recorder: RecordingNotifier) -> Iterator[Worker]:
-    worker = Worker(services, recorder, name="test-worker", senders=2)  # type: ignore[arg-type]
-    yield worker
-    worker.stop()
-
-
-@pytest.fixture
 def lead(post_lead: Post) -> dict[str, Any]:
     """A lead assigned to ann (the first of the round robin), as intake answered."""
     routed = post_lead(email="jo@prospect.example", name="Jo Prospect", company="Acme")
@@ -72,13 +60,13 @@ def lead(post_lead: Post) -> dict[str, Any]:
 
 
 @pytest.fixture
-def token(lead: dict[str, Any], worker: Worker, recorder: RecordingNotifier) -> str:
+def token(lead: dict[str, Any], worker: Worker, notifier: RecordingNotifier) -> str:
     """The token of the accept link in the email that told ann of her new lead."""
     worker.delivery_round()
     emails = [
-        d for d in recorder.sent if d.event == "lead.assigned" and d.recipient.rep_id == "ann"
+        d for d in notifier.sent if d.event == "lead.assigned" and d.recipient.rep_id == "ann"
     ]
-    assert len(emails) == 1, recorder.sent
+    assert len(emails) == 1, notifier.sent
     url: str = emails[0].context["links"]["accept"]
     prefix, _, token = url.rpartition("/act/")
     assert prefix and token and "/" not in token, url

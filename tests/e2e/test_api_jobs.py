@@ -8,7 +8,7 @@ delivery round hands it to a notifier that fails as a test tells it to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -66,18 +66,6 @@ def settings(database_url: str) -> Settings:
 def policy(client: TestClient, services: Services) -> int:
     """This module's policy (not conftest's), published and active; its version."""
     return publish_policy(services, POLICY, SYSTEM).version.version
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def worker(services: Services, notifier: RecordingNotifier) -> Iterator[Worker]:
-    worker = Worker(services, notifier, name="test-worker", senders=2)  # type: ignore[arg-type]
-    yield worker
-    worker.stop()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from leadflow.core.policy import EVENTS
 from leadflow.notify import (
     ACK_EVENT,
     Delivery,
@@ -37,15 +38,6 @@ from leadflow.settings import Settings
 
 DOCS = Path(__file__).parents[2] / "docs" / "notifications.md"
 NOW = 1_794_841_200.0  # 2026-11-16 15:00 UTC
-EVENTS = (
-    "lead.assigned",
-    "lead.reassigned",
-    "lead.unassigned",
-    "lead.queued",
-    "lead.nurtured",
-    "sla.reminder",
-    "sla.breached",
-)
 ACTION = "https://leadflow.ex.com/act/TOKEN"
 CONTEXT: dict[str, Any] = {
     "occurred_at": "2026-11-16T15:00:00+00:00",

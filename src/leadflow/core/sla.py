@@ -97,6 +97,13 @@ def tier_for(policy: Policy, fields: Mapping[str, Any]) -> SlaTier | None:
     return None
 
 
+def tier_named(policy: Policy | None, name: str | None) -> SlaTier | None:
+    """The policy's tier of this name (a running clock names its tier); None if it is gone."""
+    if policy is None or name is None:
+        return None
+    return next((tier for tier in policy.sla if tier.name == name), None)
+
+
 @dataclass(frozen=True, slots=True)
 class Clock:
     """A started SLA clock: when the first touch is due, and when to remind the owner."""

@@ -60,7 +60,9 @@ def _steps_in_one_transaction(svc: Services, due: list[Claimed]) -> int:
     with svc.store.writing() as session:
         txn = begin_routing(svc, session, expected=len(due))
         ids = [job.id for job in due]
-        still = set(session.scalars(select(JobRow.id).where(JobRow.id.in_(ids), _pending())))
+        still = set(
+            session.scalars(select(JobRow.id).where(JobRow.id.in_(ids), JobRow.state == PENDING))
+        )
         lead_ids = {job.lead_id for job in due if job.lead_id}
         leads = {
             row.id: row for row in session.scalars(select(LeadRow).where(LeadRow.id.in_(lead_ids)))
@@ -78,10 +80,6 @@ def _steps_in_one_transaction(svc: Services, due: list[Claimed]) -> int:
         jobs.finish_many(session, finished)
     commit_routing(svc, txn)
     return acted
-
-
-def _pending() -> Any:
-    return JobRow.state == PENDING
 
 
 def _failed(svc: Services, job: Claimed) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from leadflow.core.policy import Channel, Policy
+from leadflow.core.sla import format_duration, tier_named
 from leadflow.service.links import make_token
 from leadflow.store.jobs import DELIVER, new_job
 from leadflow.store.tables import LeadRow
@@ -39,6 +40,7 @@ def notify(txn: RoutingTxn, row: LeadRow, event: str, **extra: Any) -> int:
     if policy is None or not policy.notify:
         return 0
     queued = 0
+    contexts: dict[bool, dict[str, Any]] = {}  # what messages say differs only in the links
     managers = event != "sla.breached" or bool(
         extra.get("notify_manager") or extra.get("escalated")
     )
@@ -56,7 +58,10 @@ def notify(txn: RoutingTxn, row: LeadRow, event: str, **extra: Any) -> int:
             )
             continue
         channel = policy.channels[route.via]
-        context = lead_context(txn, row, event, recipient, extra, channel.type)
+        as_owner = _acts_as_owner(row, recipient, channel.type)
+        context = contexts.get(as_owner)
+        if context is None:
+            context = contexts[as_owner] = lead_context(txn, row, event, extra, as_owner)
         _queue(txn, row, event, channel, recipient, context)
         queued += 1
     return queued
@@ -73,7 +78,7 @@ def acknowledge(txn: RoutingTxn, row: LeadRow) -> bool:
         return False
     recipient = {"role": "prospect", "name": _name(row.fields), "email": email}
     channel = policy.channels[policy.acknowledge.via]
-    context = lead_context(txn, row, ACKNOWLEDGMENT, recipient, {}, channel.type)
+    context = lead_context(txn, row, ACKNOWLEDGMENT, {}, as_owner=False)
     _queue(txn, row, ACKNOWLEDGMENT, channel, recipient, context, template=template)
     return True
 
@@ -125,26 +130,32 @@ def _recipient(policy: Policy, to: str, row: LeadRow) -> dict[str, Any]:
     }
 
 
-def lead_context(
-    txn: RoutingTxn,
-    row: LeadRow,
-    event: str,
-    recipient: dict[str, Any],
-    extra: dict[str, Any],
-    channel_type: str,
-) -> dict[str, Any]:
-    """Everything a message may say about the lead, as of now (see docs/notifications.md).
+def _acts_as_owner(row: LeadRow, recipient: dict[str, Any], channel_type: str) -> bool:
+    """Whether a message carries the links that act as the owner: only the owner's own email.
 
-    The links that act as the owner go only into the owner's own email: a Slack or Teams
-    webhook posts to a channel others read, and a webhook's receiver is not the rep.
+    A Slack or Teams webhook posts to a channel others read, and a webhook's receiver is not
+    the rep.
     """
+    return (
+        channel_type == "email"
+        and recipient.get("role") == "owner"
+        and row.owner is not None
+        and row.decision_id is not None
+        and recipient.get("rep_id") == row.owner
+    )
+
+
+def lead_context(
+    txn: RoutingTxn, row: LeadRow, event: str, extra: dict[str, Any], as_owner: bool
+) -> dict[str, Any]:
+    """Everything a message may say about the lead, as of now (see docs/notifications.md);
+    `as_owner`: with the links that act as the owner (`_acts_as_owner`)."""
     policy = txn.policy
     fields = row.fields
     owner = _rep(policy, row.owner)
     base = txn.svc.settings.public_url.rstrip("/")
     links: dict[str, Any] = {"lead": f"{base}/api/v1/leads/{row.id}"}
-    owner_email = channel_type == "email" and recipient.get("role") == "owner"
-    if owner_email and row.owner and row.decision_id and recipient.get("rep_id") == row.owner:
+    if as_owner and row.owner is not None and row.decision_id is not None:
         token = make_token(txn.svc, row.id, row.owner, row.decision_id, txn.now, txn.session)
         links["lead"] = links["accept"] = links["contact"] = f"{base}/act/{token}"
     context: dict[str, Any] = {
@@ -191,14 +202,14 @@ def _sla(
     """The clock as a message tells it; `was_due`: a breach's deadline (the clock stopped)."""
     if row.sla_tier is None:
         return {}
-    tier = next((t for t in policy.sla if t.name == row.sla_tier), None) if policy else None
+    tier = tier_named(policy, row.sla_tier)
     due = row.sla_due_at or was_due
     zone = owner.get("timezone") if owner else None
     return {
         "tier": row.sla_tier,
         "due_at": due.isoformat() if due else None,
         "due_local": due.astimezone(ZoneInfo(zone)).isoformat() if due and zone else None,
-        "first_touch": _duration(tier.first_touch) if tier else None,
+        "first_touch": format_duration(tier.first_touch) if tier else None,
         "business_hours": tier.business_hours if tier else None,
         "reassignments": row.sla_reassignments,
     }
@@ -226,14 +237,3 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def _duration(seconds: float) -> str:
-    """300 as "5m", 5400 as "1h30m": as a policy would write it."""
-    whole = int(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if whole >= size:
-            parts.append(f"{whole // size}{unit}")
-            whole %= size
-    return "".join(parts) or "0s"

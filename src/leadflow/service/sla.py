@@ -24,8 +24,16 @@ from typing import TYPE_CHECKING, Any
 from leadflow.core.calendar import to_epoch
 from leadflow.core.decide import Decision, reassign
 from leadflow.core.lead import Lead
-from leadflow.core.policy import Period, Policy, SlaTier
-from leadflow.core.sla import MEETS, Clock, elapsed, on_breach, start_clock, tier_for
+from leadflow.core.policy import Period, SlaTier
+from leadflow.core.sla import (
+    MEETS,
+    Clock,
+    elapsed,
+    on_breach,
+    start_clock,
+    tier_for,
+    tier_named,
+)
 from leadflow.service.outbox import notify
 from leadflow.store.jobs import SLA, Claimed, new_job
 from leadflow.store.tables import LeadRow
@@ -126,7 +134,7 @@ def run_step(txn: RoutingTxn, row: LeadRow | None, job: Claimed) -> str:
     if row.sla_clock != data["clock"] or row.sla_due_at is None:
         return "skipped: the clock stopped or moved on"
     policy = txn.policy
-    tier = _tier(policy, row.sla_tier)
+    tier = tier_named(policy, row.sla_tier)
     if policy is None or tier is None:
         stop(txn, row, f"the active policy has no SLA tier {row.sla_tier!r}")
         return "skipped: tier gone"
@@ -260,12 +268,6 @@ def _time_off(txn: RoutingTxn, rep_id: str | None) -> tuple[Period, ...] | None:
         return None
     rs = txn.state().reps.get(rep_id)
     return rs.time_off if rs is not None else None
-
-
-def _tier(policy: Policy | None, name: str | None) -> SlaTier | None:
-    if policy is None or name is None:
-        return None
-    return next((tier for tier in policy.sla if tier.name == name), None)
 
 
 def _manager(txn: RoutingTxn, row: LeadRow) -> str | None:

@@ -176,7 +176,8 @@ def _median(samples: Counter[float]) -> float | None:
     return (found[0] + found[1]) / 2
 
 
-def _duration(seconds: float | None) -> str:
+def human_duration(seconds: float | None) -> str:
+    """A duration for a summary table, rounded to the unit that reads best: 45s, 12m, 3.5h, 2.1d."""
     if seconds is None:
         return "-"
     if seconds < 120:
@@ -190,6 +191,6 @@ def _duration(seconds: float | None) -> str:
 
 _SHOW: dict[str, Callable[[Any], str]] = {
     "met_percent": _percent,
-    "median_to_first_touch_seconds": _duration,
-    "median_to_first_touch_business_seconds": _duration,
+    "median_to_first_touch_seconds": human_duration,
+    "median_to_first_touch_business_seconds": human_duration,
 }

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from leadflow.core.decide import Decision, Outcome
 from leadflow.core.policy import Policy, Strategy
-from leadflow.simulate.sla_report import NO_SLA, SlaReport
+from leadflow.simulate.sla_report import NO_SLA, SlaReport, human_duration
 
 DIRECT = "(direct assign)"
 FALLBACK = "(fallback: no rule matched)"
@@ -164,8 +164,9 @@ class Summary:
         if held["leads"] or data["outcomes"].get("queued"):
             console.print(
                 f"Held: {held['leads']} leads assigned after a wait; median "
-                f"{_duration(held['median_seconds'])}, p90 {_duration(held['p90_seconds'])}, "
-                f"max {_duration(held['max_seconds'])}; still queued at the end: "
+                f"{human_duration(held['median_seconds'])}, "
+                f"p90 {human_duration(held['p90_seconds'])}, "
+                f"max {human_duration(held['max_seconds'])}; still queued at the end: "
                 f"{data['outcomes'].get('queued', 0)}"
             )
         fair = data["fairness"]
@@ -187,13 +188,3 @@ def _table(name: str, value: str, rows: Any) -> Table:
     for key, n in rows:
         table.add_row(str(key), str(n))
     return table
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"

@@ -31,7 +31,7 @@ from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid, NotFound
 from leadflow.service.holds import place_held_in, pools_of
 from leadflow.service.routing import Actor, begin_routing, commit_routing
-from leadflow.store.routing import load_state, runtime_time_off, write_rep
+from leadflow.store.routing import load_state, runtime_time_off
 from leadflow.store.tables import AuditRow, RepTimeOffRow
 
 log = logging.getLogger("leadflow.reps")
@@ -149,7 +149,7 @@ def update_rep(svc: Services, rep_id: str, change: RepUpdate, actor: Actor) -> R
             overrides["time_off"] = (*rep.time_off, *extra) if extra else None
         txn.moved()  # before the cached state changes: the clock moves, every process reloads
         state.update_rep(rep_id, overrides)
-        write_rep(session, rep_id, state.reps[rep_id])
+        txn.touched(rep_id)
         after = _snapshot(state.reps[rep_id], session, rep_id)
         data = {"before": before, "after": after, "changes": _described(change)}
         session.add(

@@ -143,6 +143,10 @@ class RoutingTxn:
         self.svc.routing.release(rep_id, pool, self._touched)
         self.moved()
 
+    def touched(self, rep_id: str) -> None:
+        """The rep's routing row changed (its availability): written at the commit."""
+        self._touched.reps.add(rep_id)
+
     def moved(self) -> None:
         """Routing state changed here: move the clock (once), so every process reloads."""
         self.svc.routing.changing()  # until the commit, this process's cache is not the truth

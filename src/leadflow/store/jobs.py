@@ -161,16 +161,6 @@ def release(session: Session, job: Claimed) -> None:
     )
 
 
-def finish(session: Session, job_id: int, now: datetime, state: str = DONE, note: str = "") -> None:
-    """The row is done (or skipped, with why)."""
-    session.execute(
-        update(JobRow)
-        .where(JobRow.id == job_id)
-        .values(state=state, finished_at=now, lease_until=None, last_error=note or None)
-        .execution_options(synchronize_session=False)
-    )
-
-
 _FINISH = (
     update(JobRow)
     .where(JobRow.id == bindparam("job_id"))
@@ -260,9 +250,3 @@ def retry(session: Session, job_id: int, now: datetime) -> JobRow | None:
     row.state, row.due_at, row.attempts = PENDING, now, 0
     row.lease_until, row.worker, row.finished_at = None, None, None
     return row
-
-
-def next_due(session: Session, kinds: Sequence[str] = KINDS) -> datetime | None:
-    """When the earliest pending row is due (a worker may sleep until then)."""
-    query = select(JobRow.due_at).where(JobRow.state == PENDING, JobRow.kind.in_(kinds))
-    return session.scalar(query.order_by(JobRow.due_at).limit(1))

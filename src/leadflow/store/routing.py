@@ -10,7 +10,8 @@ Invariants:
 - the cached state is trusted only at the version recorded after a successful commit; a change
   applied to it and not (yet) committed leaves it untrusted, so a failed commit means a reload;
 - rows are written from the cached objects after `RoutingState.apply`, under the lock, so the
-  read-modify-write cannot race.
+  read-modify-write cannot race; each touched row once, when the transaction commits
+  (`Touched`).
 """
 
 from __future__ import annotations
@@ -111,45 +112,10 @@ def runtime_time_off(session: Session, rep_id: str | None = None) -> dict[str, l
     return periods
 
 
-def write_rep(session: Session, rep_id: str, rs: RepState) -> None:
-    values = _rep_values(rep_id, rs)
-    _upsert(session, RepStateRow, {"rep_id": values.pop("rep_id")}, **values)
-
-
-def write_pool(session: Session, name: str, ps: PoolState, reps: Iterable[str] = ()) -> None:
-    _upsert(
-        session,
-        PoolStateRow,
-        {"pool": name},
-        last=ps.last,
-        order=list(ps.order),
-        position=ps.position,
-    )
-    for rep_id in reps:
-        c = ps.counts.get(rep_id)
-        if c is not None:
-            _upsert(
-                session,
-                PoolCounterRow,
-                {"pool": name, "rep_id": rep_id},
-                day=c.day,
-                day_count=c.day_count,
-                week=c.week,
-                week_count=c.week_count,
-                open_count=c.open,
-            )
-
-
 def _caps(caps: Caps | None) -> dict[str, Any] | None:
     if caps is None:
         return None
     return {"per_day": caps.per_day, "per_week": caps.per_week, "open": caps.open}
-
-
-def _upsert(session: Session, table: Any, key: dict[str, Any], **values: Any) -> None:
-    connection = session.connection()  # not Session.execute: no autoflush of pending rows
-    statement = _upsert_statement(connection.dialect.name, table, tuple(key), tuple(values))
-    connection.execute(statement, {**key, **values})
 
 
 @lru_cache(maxsize=64)

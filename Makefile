@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench bench-service bench-worker postgres clean
+.PHONY: run test lint types unit bench bench-service bench-worker bench-match postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-service: $(STAMP) postgres
 
 bench-worker: $(STAMP) postgres
 	$(BIN)/python bench/worker_bench.py
+
+# Account matching on 100,000 accounts built from ../shared/data/companies (when present).
+bench-match: $(STAMP)
+	$(BIN)/python bench/match_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

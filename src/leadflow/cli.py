@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from leadflow.cli_import import import_app
 from leadflow.cli_policy import policy_app
 from leadflow.cli_service import mount
 from leadflow.explain import explain as explain_record
@@ -25,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(policy_app, name="policy")
+app.add_typer(import_app, name="import")
 mount(app)  # serve, demo, db, apikey
 
 console = Console()
@@ -43,13 +45,28 @@ def simulate(
         Path | None, typer.Option("--summary-json", help="Also write the summary as JSON.")
     ] = None,
     progress: Annotated[bool, typer.Option(help="A progress bar on large inputs.")] = True,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(
+            help="Accounts CSV (as `leadflow import accounts` reads): match leads to them."
+        ),
+    ] = None,
 ) -> None:
-    """Replay a history of leads through a policy, exactly as live routing would decide."""
+    """Replay a history of leads through a policy, exactly as live routing would decide.
+
+    Leads go through the same steps as live: cleaned, screened for junk, deduplicated under
+    the policy's `dedupe`, matched to --accounts, scored; then routed.
+    """
+    if accounts is not None and not accounts.is_file():
+        errors.print(f"error: accounts file {accounts} does not exist", soft_wrap=True)
+        raise typer.Exit(2)
     if events is not None and not events.is_file():
         errors.print(f"error: events file {events} does not exist", soft_wrap=True)
         raise typer.Exit(2)
     try:
-        summary = run_simulation(policy, leads, events, out, progress=progress)
+        summary = run_simulation(
+            policy, leads, events, out, progress=progress, accounts_path=accounts
+        )
     except PolicyError as exc:  # each line already says error or warning, with its position
         errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None

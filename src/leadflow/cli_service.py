@@ -117,7 +117,7 @@ def apikey_create(
     from leadflow.service.errors import Invalid
     from leadflow.service.keys import create_key
 
-    svc = _services()
+    svc = env_services()
     try:
         key = create_key(svc, role, name or rep or role, rep_id=rep, by="cli")
     except Invalid as exc:
@@ -134,7 +134,7 @@ def apikey_list() -> None:
     """Every API key, revoked ones too: never a secret, only the prefix it starts with."""
     from leadflow.service.keys import list_keys
 
-    svc = _services()
+    svc = env_services()
     try:
         found = list_keys(svc)
     finally:
@@ -160,7 +160,7 @@ def apikey_revoke(
     from leadflow.service.errors import NotFound
     from leadflow.service.keys import revoke_key
 
-    svc = _services()
+    svc = env_services()
     try:
         key = revoke_key(svc, key_id, by="cli")
     except NotFound as exc:
@@ -193,7 +193,7 @@ def demo(
     from leadflow.demo.load import load_demo
     from leadflow.service.keys import create_key
 
-    svc = _services()
+    svc = env_services()
     try:
         loaded = load_demo(svc)
         key = create_key(svc, "admin", "demo-admin", by="demo")
@@ -269,7 +269,7 @@ def mount(app: typer.Typer) -> None:
     app.add_typer(apikey_app, name="apikey")
 
 
-def _services() -> Services:
+def env_services() -> Services:
     """The services on the environment's database, migrated to the latest schema."""
     from leadflow.service.context import Services
     from leadflow.store.migrate import upgrade

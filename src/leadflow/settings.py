@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         "NORMAL: survives a crash of the process, not of the machine; faster.",
     )
     max_body_bytes: int = Field(default=256 * 1024, description="Larger requests get 413.")
+    max_import_bytes: int = Field(
+        default=2 * 1024**3, description="A CSV import's largest body (streamed to disk)."
+    )
     pool_size: int = Field(default=10, description="Database connections per process.")
     held_check_seconds: float = Field(
         default=30.0,

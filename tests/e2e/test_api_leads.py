@@ -147,6 +147,10 @@ def test_the_payload_is_kept_as_received_and_custom_fields_join_the_fields(
         "employees": 250,
         "segment": "smb",
         "campaign": "fall",
+        "email_domain": "example.com",  # what cleaning adds before routing
+        "email_free": False,
+        "email_disposable": False,
+        "company_domain": "example.com",
     }
     assert lead["source"] == "webinar"
 

@@ -27,7 +27,15 @@ rules:
 fallback: team
 """
 PAYLOAD = {"Email": "Jo@Example.com ", "Country": "us", "utm": {"source": "ads"}}
-FIELDS = {"email": "jo@example.com", "country": "US"}
+FIELDS = {  # as cleaned before routing: the email's domain, the region
+    "email": "jo@example.com",
+    "country": "US",
+    "email_domain": "example.com",
+    "email_free": False,
+    "email_disposable": False,
+    "company_domain": "example.com",
+    "region": "AMER",
+}
 
 Publish = Callable[[Services, str], int]
 

@@ -33,7 +33,7 @@ def test_migrating_twice_changes_nothing_and_keeps_one_routing_clock_row(
         heads = session.connection().exec_driver_sql("SELECT version_num FROM alembic_version")
         versions = [row[0] for row in heads]
     assert [tuple(row) for row in clocks] == [(1, 0)]
-    assert versions == ["0003"]
+    assert versions == ["0004"]
 
 
 def test_migrating_again_keeps_the_routing_state_and_leads(

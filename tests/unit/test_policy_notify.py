@@ -174,7 +174,7 @@ def test_an_unknown_event_is_an_error_that_lists_the_events() -> None:
             30,
             "unknown event 'lead.assign'; did you mean 'lead.assigned'? (known events: "
             "lead.assigned, lead.reassigned, lead.unassigned, lead.queued, lead.nurtured, "
-            "sla.reminder, sla.breached)",
+            "lead.merged, lead.junk, sla.reminder, sla.breached)",
         )
     ]
 

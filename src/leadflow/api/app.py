@@ -19,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 import leadflow
 from leadflow.api.errors import BodyLimit, install_error_handlers
 from leadflow.api.metrics import Metrics
-from leadflow.api.routes import actions, health, jobs, keys, leads, policy, reps
+from leadflow.api.routes import accounts, actions, health, intake, jobs, keys, leads, policy, reps
+from leadflow.api.uploads import UPLOAD_PATHS
 from leadflow.notify import Notifier
 from leadflow.service.context import Services
 from leadflow.service.holds import place_due_held
@@ -75,11 +76,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = services
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed=UPLOAD_PATHS)
 
     api = APIRouter(prefix=API_PREFIX)
     for resource in (
         leads.router,
+        intake.router,
+        accounts.router,
         reps.router,
         policy.router,
         keys.router,

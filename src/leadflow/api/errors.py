@@ -109,12 +109,13 @@ class BodyLimit:
     then refused, and a client that sends no length cannot slip past the limit.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, streamed: tuple[str, ...] = ()) -> None:
         self.app = app
         self.limit = limit
+        self.streamed = streamed  # paths that stream their body to disk, with their own limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].endswith(self.streamed):
             await self.app(scope, receive, send)
             return
         length = dict(scope["headers"]).get(b"content-length")

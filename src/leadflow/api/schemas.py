@@ -177,6 +177,11 @@ class LeadPublic(BaseModel):
     first_touch_business_seconds: float | None = Field(
         description="From first assignment, in the toucher's working time."
     )
+    junk_reason: str | None = Field(default=None, description="Why the lead is junk.")
+    duplicate_of: str | None = Field(default=None, description="The lead it was merged into.")
+    account_id: str | None = Field(default=None, description="The account it was matched to.")
+    score: float | None = Field(default=None, description="The policy's score for the lead.")
+    tier: str | None = Field(default=None, description="The score's tier (hot, warm, ...).")
 
 
 class LeadDetail(LeadPublic):

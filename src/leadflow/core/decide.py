@@ -201,7 +201,7 @@ def _show_previous_owners(record: dict[str, Any], barred: frozenset[str] | set[s
 
 
 def _new_record(lead: Lead, policy: Policy, now: datetime) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "lead_id": lead.id,
         "at": now.isoformat(),
         "policy": {"version": policy.published_version, "digest": policy.digest},
@@ -215,6 +215,9 @@ def _new_record(lead: Lead, policy: Policy, now: datetime) -> dict[str, Any]:
         "pool": None,
         "reason": None,
     }
+    if lead.quality is not None:
+        record["quality"] = lead.quality
+    return record
 
 
 def _act(

@@ -12,3 +12,4 @@ class Lead:
     id: str
     fields: Mapping[str, Any]  # nested: {"account": {"owner": "alice"}} is read as account.owner
     previous_owners: frozenset[str] = frozenset()  # never routed back to any of them
+    quality: Mapping[str, Any] | None = None  # what the steps before routing found, for the record

@@ -179,6 +179,8 @@ EVENTS = (
     "lead.unassigned",
     "lead.queued",
     "lead.nurtured",
+    "lead.merged",
+    "lead.junk",
     "sla.reminder",
     "sla.breached",
 )
@@ -224,6 +226,56 @@ class Acknowledge:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoreRule:
+    """`points` added to a lead's score when `when` holds; `kind` is fit or intent."""
+
+    name: str
+    kind: str  # fit | intent
+    points: float
+    when: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """Rules of points, summed per kind and capped, and tiers by thresholds.
+
+    `tiers` is highest threshold first: a lead's tier is the first whose threshold its score
+    reaches. Example: tiers ((hot, 70), (warm, 40), (cold, 0)) and fit 50 + intent 30 with
+    `max` 100: score 80, tier hot.
+    """
+
+    rules: tuple[ScoreRule, ...]
+    tiers: tuple[tuple[str, float], ...]
+    max: float | None = 100  # the whole score's cap; None: uncapped
+    fit_max: float | None = None
+    intent_max: float | None = None
+
+
+DEDUPE_KEYS = ("email", "phone", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class Dedupe:
+    """A lead matching an open lead received within `window` seconds is merged into it.
+
+    `by`: which identities count: the normalized email, the E.164 phone, and first and last
+    name at the same company domain.
+    """
+
+    window: float
+    by: frozenset[str] = frozenset(DEDUPE_KEYS)
+
+
+@dataclass(frozen=True, slots=True)
+class Matching:
+    """Account matching thresholds: at or above `accept` the account is the lead's; from
+    `review` up to `accept` the match waits in the review queue; below, no match."""
+
+    accept: float = 0.92
+    review: float = 0.80
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     timezone: str
     reps: dict[str, Rep]
@@ -239,6 +291,12 @@ class Policy:
     channels: dict[str, Channel] = field(default_factory=dict)
     notify: tuple[NotifyRoute, ...] = ()
     acknowledge: Acknowledge | None = None
+    # lead quality before routing (see `leadflow.quality`): the shapes are that package's
+    intake: Mapping[str, Any] = field(default_factory=dict)  # source -> IntakeMapping
+    junk: Any = None  # quality.normalize.JunkRules; None: the defaults
+    dedupe: Dedupe | None = None  # None: leads are never merged
+    matching: Matching = field(default_factory=Matching)
+    scoring: Scoring | None = None  # None: `score` is what the lead brought, if anything
     # Derived once, for decide(): rules are always tried as a prefix rules[0..j].
     predicates: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     unmatched: tuple[dict[str, Any], ...] = field(init=False, repr=False, compare=False)

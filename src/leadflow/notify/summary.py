@@ -27,6 +27,8 @@ _HEADLINES = {
     "lead.unassigned": "Lead without an owner",
     "lead.queued": "Lead held for working time",
     "lead.nurtured": "Lead to nurture",
+    "lead.merged": "Duplicate lead",
+    "lead.junk": "Lead set aside as junk",
     "sla.reminder": "First touch due soon",
     "sla.breached": "First touch missed",
     "prospect.acknowledgment": "Thanks for getting in touch",

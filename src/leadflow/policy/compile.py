@@ -39,6 +39,7 @@ from leadflow.core.policy import (
     WhenUnavailable,
 )
 from leadflow.core.sla import parse_duration
+from leadflow.policy import quality
 from leadflow.policy.calendars import TimeOffError, compile_calendar, compile_time_off, time_off
 from leadflow.policy.schema import (
     CapsDoc,
@@ -122,6 +123,7 @@ class _Compiler:
         sla = self.sla(territories)
         notify = self.notify(territories)
         acknowledge = self.acknowledge(territories)
+        before_routing = quality.compiled(self, territories)
         self.escalations()
         if s.fallback is None:
             message = "no fallback: a lead that no rule places is left unassigned; "
@@ -145,6 +147,7 @@ class _Compiler:
             channels=channels,
             notify=tuple(notify),
             acknowledge=acknowledge,
+            **before_routing,
         )
 
     def zone(self, path: Path, name: str) -> bool:

@@ -204,6 +204,69 @@ class AcknowledgeDoc(Doc):
     outcomes: list[Literal["assigned", "queued", "unassigned", "nurture"]] | None = None
 
 
+class FieldMapDoc(Doc):
+    what = "a field mapping"
+    to: str = Field(min_length=1)
+    transform: str | None = None
+
+
+def _field_map(value: Any) -> Any:
+    """`Email: email` means `Email: {to: email}`."""
+    return {"to": value} if isinstance(value, str) else value
+
+
+class IntakeDoc(Doc):
+    what = "an intake mapping"
+    fields: dict[str, Annotated[FieldMapDoc, BeforeValidator(_field_map)]] = Field(
+        default_factory=dict
+    )
+    keep_unmapped: bool = True
+
+
+class JunkDoc(Doc):
+    what = "the junk section"
+    honeypots: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(default_factory=list)
+    refuse_disposable: bool = False
+    unreachable: bool = False
+    blocked_domains: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(
+        default_factory=list
+    )
+    blocked_patterns: dict[str, Annotated[list[str], BeforeValidator(_one_or_many)]] = Field(
+        default_factory=dict
+    )
+
+
+class DedupeDoc(Doc):
+    what = "the dedupe section"
+    window: Duration
+    by: list[Literal["email", "phone", "name"]] = Field(
+        default=["email", "phone", "name"], min_length=1
+    )
+
+
+class AccountsDoc(Doc):
+    what = "the accounts section"
+    accept: float = Field(default=0.92, gt=0, le=1)
+    review: float = Field(default=0.80, gt=0, le=1)
+
+
+class ScoreRuleDoc(Doc):
+    what = "a scoring rule"
+    name: str = Field(min_length=1)
+    when: Any = None  # condition data
+    points: float
+
+
+class ScoringDoc(Doc):
+    what = "the scoring section"
+    max: float | None = Field(default=100, ge=0)
+    fit_max: float | None = Field(default=None, ge=0)
+    intent_max: float | None = Field(default=None, ge=0)
+    fit: list[Any] = Field(default_factory=list)
+    intent: list[Any] = Field(default_factory=list)
+    tiers: dict[str, float] = Field(default_factory=dict)
+
+
 class PolicyDoc(Doc):
     """The top level; the entries of each section are validated with the models above."""
 
@@ -220,6 +283,11 @@ class PolicyDoc(Doc):
     channels: dict[str, Any] | None = None
     notify: list[Any] | None = None
     acknowledge: dict[str, Any] | None = None
+    intake: dict[str, Any] | None = None
+    junk: dict[str, Any] | None = None
+    dedupe: dict[str, Any] | None = None
+    accounts: dict[str, Any] | None = None
+    scoring: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +314,12 @@ class Sections:
     notify: dict[int, NotifyDoc] = field(default_factory=dict)
     acknowledge: AcknowledgeDoc | None = None
     ack_templates: dict[int, AckTemplateDoc] = field(default_factory=dict)
+    intake: dict[str, IntakeDoc] = field(default_factory=dict)
+    junk: JunkDoc | None = None
+    dedupe: DedupeDoc | None = None
+    accounts: AccountsDoc | None = None
+    scoring: ScoringDoc | None = None
+    score_rules: dict[tuple[str, int], ScoreRuleDoc] = field(default_factory=dict)
     # every name written, even in entries with errors, so that they cause no "unknown" errors
     rep_ids: list[str] = field(default_factory=list)
     names: dict[str, list[str]] = field(default_factory=dict)
@@ -294,8 +368,35 @@ def read_document(data: Any) -> tuple[Sections, list[SchemaIssue]]:
         for i, doc in enumerate(templates if isinstance(templates, list) else []):
             at = ("acknowledge", "templates", i)
             issues += _entry(AckTemplateDoc, doc, at, sections.ack_templates, i)
+    issues += _quality_sections(top, sections)
     sections.invalid = {str(issue.path[0]) for issue in issues if issue.path}
     return sections, issues
+
+
+def _quality_sections(top: dict[str, Any], sections: Sections) -> list[SchemaIssue]:
+    """intake, junk, dedupe, accounts and scoring: what happens to a lead before routing."""
+    issues: list[SchemaIssue] = []
+    for name, doc in (top.get("intake") or {}).items():
+        if isinstance(name, str):
+            issues += _entry(IntakeDoc, doc, ("intake", name), sections.intake, name)
+    singles: dict[str, Any] = {}
+    for key, model in (
+        ("junk", JunkDoc),
+        ("dedupe", DedupeDoc),
+        ("accounts", AccountsDoc),
+        ("scoring", ScoringDoc),
+    ):
+        if top.get(key) is not None:
+            issues += _entry(model, top[key], (key,), singles, key)
+    sections.junk, sections.dedupe = singles.get("junk"), singles.get("dedupe")
+    sections.accounts, sections.scoring = singles.get("accounts"), singles.get("scoring")
+    scoring = top.get("scoring")
+    for kind in ("fit", "intent"):
+        rules = scoring.get(kind) if isinstance(scoring, dict) else None
+        for i, doc in enumerate(rules if isinstance(rules, list) else []):
+            at = ("scoring", kind, i)
+            issues += _entry(ScoreRuleDoc, doc, at, sections.score_rules, (kind, i))
+    return issues
 
 
 def _entry(
@@ -346,6 +447,7 @@ _MESSAGES = {
     "string_type": "expected text, got {value}",
     "string_too_short": "expected text, got an empty value",
     "int_type": "expected a whole number, got {value}",
+    "float_type": "expected a number, got {value}",
     "bool_type": "expected true or false, got {value}",
     "dict_type": "expected a mapping, got {value}",
     "model_type": "expected a mapping, got {value}",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.core.policy import Policy
 from leadflow.policy import load_policy
+from leadflow.service.quality import AccountCache
 from leadflow.settings import Settings
 from leadflow.store.engine import Store
 from leadflow.store.routing import RoutingCache
@@ -186,6 +187,7 @@ class Services:
     intake_line: CommitLine = field(default_factory=CommitLine)
     link_key: bytes | None = None  # signs action links (`service.links`), read once
     env: dict[str, str] = field(default_factory=dict)  # for ${VAR} in the policy's channels
+    accounts: AccountCache = field(default_factory=AccountCache)  # for account matching
 
     @classmethod
     def build(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from leadflow.core.decide import decide
 from leadflow.core.lead import Lead
 from leadflow.policy import Problem, check_policy
+from leadflow.quality.pipeline import prepare
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid, NotFound
 from leadflow.service.holds import place_held
@@ -160,7 +161,21 @@ def dry_run(
                 raise NotFound(f"no policy version {version}")
             policy = svc.policies.version(session, version)
         state = load_state(session, policy)
-    decision = decide(Lead(lead_id, fields), policy, state, at or svc.clock())
+        accounts = svc.accounts.index(session, policy.matching)
+    # Cleaned, screened, matched and scored as live; a dry run looks for no duplicate.
+    prepared = prepare(fields, policy, accounts)
+    if prepared.junk is not None:
+        return DryRun(
+            policy_version=policy.published_version or 0,
+            outcome="junk",
+            rep=None,
+            pool=None,
+            rule=None,
+            reason=prepared.junk,
+            record={"quality": prepared.record, "outcome": "junk", "reason": prepared.junk},
+        )
+    lead = Lead(lead_id, prepared.fields, quality=prepared.record)
+    decision = decide(lead, policy, state, at or svc.clock())
     assert policy.published_version is not None  # set by the policy cache
     return DryRun(
         policy_version=policy.published_version,

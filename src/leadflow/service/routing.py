@@ -25,7 +25,8 @@ from leadflow.core.decide import Decision, Outcome, decide
 from leadflow.core.lead import Lead
 from leadflow.core.policy import Policy
 from leadflow.core.state import Assigned, Change, RoutingState
-from leadflow.service import outbox, sla
+from leadflow.quality.pipeline import Prepared, merged
+from leadflow.service import outbox, quality, sla
 from leadflow.service.context import Services
 from leadflow.service.errors import Conflict, Forbidden, Invalid, NotFound
 from leadflow.store.routing import RoutingClock, Touched, advance_clock, lock_clock
@@ -33,6 +34,7 @@ from leadflow.store.tables import DecisionRow, JobRow, LeadEventRow, LeadRow
 
 log = logging.getLogger("leadflow.routing")
 
+HELD_BACK = frozenset({"junk", "stored"})  # never routed until someone restores them
 OWNED = frozenset({"assigned", "accepted", "contacted", "meeting_booked", "qualified"})
 CLOSED = frozenset({"won", "lost", "disqualified"})
 WAITING = frozenset({"queued", "unassigned", "nurture"})
@@ -78,6 +80,7 @@ class NewLead:
     external_id: str | None = None
     idempotency_key: str | None = None
     received_at: datetime | None = None
+    route: bool = True  # False: stored as `stored`, to route later (an import without --route)
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,14 @@ def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
     return mine.result
 
 
+def intake_batch(svc: Services, news: list[NewLead], actor: Actor) -> list[Routed | Exception]:
+    """Take many leads (an import) in one transaction, as `intake` takes those that wait in
+    line together; a lead that fails is its own error, and costs the others nothing."""
+    batch = [_Waiting(new, actor) for new in news]
+    _take_batch(svc, batch)
+    return [w.error if w.error is not None else w.result for w in batch]  # type: ignore[misc]
+
+
 @dataclass
 class _Waiting:
     new: NewLead
@@ -240,6 +251,7 @@ def _take_batch(svc: Services, batch: list[_Waiting]) -> None:
 
 
 def _take_in_one_transaction(svc: Services, batch: list[_Waiting]) -> list[Routed]:
+    svc.accounts.refresh(svc.store)  # before the routing lock: a rebuild takes seconds
     with svc.store.writing() as session:
         # under the routing lock: retries cannot both insert
         txn = begin_routing(svc, session, expected=len(batch))
@@ -280,8 +292,17 @@ def _take(txn: RoutingTxn, new: NewLead, actor: Actor) -> Routed:
         sla_reassignments=0,
     )
     txn.event(row.id, "received", actor.name, source=new.source)
-    routed = _route(txn, row, actor)
-    outbox.acknowledge(txn, row)
+    prepared = quality.prepare_lead(txn, new.fields, row.received_at)
+    quality.keep(txn, row, prepared)
+    if prepared.junk is not None:
+        routed = _junk(txn, row, prepared.junk)
+    elif not new.route:
+        routed = _stored(txn, row)
+    elif prepared.duplicate is not None:
+        routed = _merge(txn, row, prepared)
+    else:
+        routed = _route(txn, row, actor, quality=prepared.record)
+    outbox.acknowledge(txn, row)  # only for the outcomes the policy answers
     row.first_response = routed.as_dict()
     _insert_lead(txn.session, row)
     return routed
@@ -318,6 +339,32 @@ def record_event(
             row.status = event
             row.updated_at = txn.now
             routed = _routed(row)
+    commit_routing(svc, txn)
+    return routed
+
+
+def restore(svc: Services, lead_id: str, actor: Actor) -> Routed:
+    """Route a lead held back from routing: junk (a person says it is not) or stored by an
+    import. It is cleaned, identified and scored again, without the junk screen."""
+    if actor.role not in ("manager", "admin"):
+        raise Forbidden("only a manager or an admin may restore a lead")
+    with svc.store.writing() as session:
+        txn = begin_routing(svc, session)
+        row = _lead_for(session, lead_id, actor)
+        if row.status not in HELD_BACK:
+            raise Conflict(
+                f"a lead that is {row.status} is not held back: only junk and stored leads "
+                "can be restored",
+                status=row.status,
+            )
+        txn.event(row.id, "restored", actor.name, was=row.status, reason=row.junk_reason)
+        prepared = quality.prepare_lead(txn, row.fields, row.received_at, screen=False)
+        quality.keep(txn, row, prepared)
+        if prepared.duplicate is not None:
+            routed = _merge(txn, row, prepared)
+        else:
+            routed = _route(txn, row, actor, quality=prepared.record, why="restored")
+        outbox.acknowledge(txn, row)
     commit_routing(svc, txn)
     return routed
 
@@ -417,12 +464,13 @@ def _route(
     actor: Actor,
     previous_owner: str | None = None,
     why: str | None = None,
+    quality: dict[str, Any] | None = None,
 ) -> Routed:
     """Decide for this lead under the active policy, and write everything that follows."""
     if txn.policy is None:
         reason = "no active policy: publish one with PUT /api/v1/policy"
         return _unplaced(txn, row, reason)
-    lead = Lead(row.id, row.fields, frozenset(row.previous_owners))
+    lead = Lead(row.id, row.fields, frozenset(row.previous_owners), quality)
     decision = decide(lead, txn.policy, txn.state(), txn.now)
     txn.save(decision.changes)
     return store_decision(txn, row, decision, previous_owner, why)
@@ -478,6 +526,35 @@ def store_decision(
         decision_id,
     )
     return _routed(row, decision.reason)
+
+
+def _junk(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:
+    """Kept, listed and restorable, never routed; announced only where a route names
+    `lead.junk`."""
+    row.status = "junk"
+    row.updated_at = txn.now
+    txn.event(row.id, "junk", "leadflow", reason=reason)
+    outbox.notify(txn, row, "lead.junk", reason=reason)
+    log.info("lead.junk lead_id=%s reason=%s", row.id, reason)
+    return _routed(row, reason)
+
+
+def _stored(txn: RoutingTxn, row: LeadRow) -> Routed:
+    row.status = "stored"
+    row.updated_at = txn.now
+    txn.event(row.id, "stored", "leadflow", reason="imported without routing")
+    return _routed(row, "stored without routing: POST /api/v1/leads/{id}/restore routes it")
+
+
+def _merge(txn: RoutingTxn, row: LeadRow, prepared: Prepared) -> Routed:
+    """A duplicate of an open lead: it keeps that lead's owner, and moves no rotation, no cap
+    and no SLA clock. Both timelines say so."""
+    duplicate = prepared.duplicate
+    assert duplicate is not None and txn.policy is not None
+    row.duplicate_of = duplicate.lead_id
+    data = {"duplicate": row.id, "matched_by": duplicate.matched_by}
+    txn.event(duplicate.lead_id, "duplicate", "leadflow", **data)
+    return store_decision(txn, row, merged(row.id, txn.now, prepared, txn.policy))
 
 
 def _unplaced(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:

@@ -11,10 +11,14 @@ import orjson
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from leadflow.core.decide import Decision
+from leadflow.core.policy import Policy
 from leadflow.core.sla import MEETS
+from leadflow.imports.accounts import BadAccount, checked, from_row, to_account
+from leadflow.imports.csvfile import BadHeader, CsvFile, RowError
 from leadflow.policy import load_policy_file
+from leadflow.quality.accounts import AccountIndex
 from leadflow.simulate.leads import records_touches
-from leadflow.simulate.simulator import Simulator
+from leadflow.simulate.simulator import SimulationError, Simulator
 from leadflow.simulate.summary import Summary
 from leadflow.simulate.timeline import (
     LeadArrival,
@@ -36,9 +40,15 @@ def run_simulation(
     out_path: Path | None = None,
     *,
     progress: bool = False,
+    accounts_path: Path | None = None,
 ) -> Summary:
-    """Replay LEADS (and EVENTS) through the policy; stream decisions to `out_path` as JSONL."""
+    """Replay LEADS (and EVENTS) through the policy; stream decisions to `out_path` as JSONL.
+
+    With `accounts_path` (a CSV as `leadflow import accounts` reads it), leads are matched
+    to those accounts as live routing matches them.
+    """
     policy = load_policy_file(policy_path)
+    accounts = read_accounts(accounts_path, policy) if accounts_path is not None else None
     # Only leads that a later event names need their owner remembered: memory then grows
     # with the events, not with the leads.
     named: set[str] = set()
@@ -61,7 +71,9 @@ def run_simulation(
             sink: IO[bytes] | None = None
             if out_path is not None:
                 sink = stack.enter_context(out_path.open("wb", buffering=1 << 20))
-            simulator = Simulator(policy, on_decision=_writer(sink), track=track, touches=touches)
+            simulator = Simulator(
+                policy, on_decision=_writer(sink), track=track, touches=touches, accounts=accounts
+            )
             items = timeline(leads_path, events_path, policy.timezone, optimistic=optimistic)
             if total is not None and total >= PROGRESS_FROM:
                 items = _with_progress(items, total, stack)
@@ -70,6 +82,23 @@ def run_simulation(
             except NotInTimeOrder:
                 continue
     raise AssertionError("a sorted timeline never raises NotInTimeOrder")
+
+
+def read_accounts(path: Path, policy: Policy) -> AccountIndex:
+    """The accounts file as a matching index; a bad row is an error naming its line."""
+    accounts = []
+    try:
+        with CsvFile(path) as file:
+            for row in file.rows():
+                if isinstance(row, RowError):
+                    raise SimulationError(f"{path.name} line {row.line}: {row.reason}")
+                try:
+                    accounts.append(to_account(checked(from_row(row.values))))
+                except BadAccount as exc:
+                    raise SimulationError(f"{path.name} line {row.line}: {exc}") from None
+    except BadHeader as exc:
+        raise SimulationError(f"{path.name}: {exc}") from None
+    return AccountIndex(accounts, policy.matching.accept, policy.matching.review)
 
 
 def decision_line(decision: Decision) -> bytes:

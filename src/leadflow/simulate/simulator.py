@@ -25,6 +25,9 @@ from leadflow.core.lead import Lead
 from leadflow.core.policy import Caps, Policy, Strategy
 from leadflow.core.state import RoutingState
 from leadflow.policy.compile import compile_time_off
+from leadflow.quality.accounts import AccountIndex
+from leadflow.quality.identity import OpenLeads
+from leadflow.quality.pipeline import merged, prepare
 from leadflow.simulate.sla import SlaClocks
 from leadflow.simulate.sla_report import NO_SLA, NO_TOUCHES, SlaReport
 from leadflow.simulate.summary import Summary
@@ -61,6 +64,8 @@ class Simulator:
     wake: float | None = None  # the earliest of `chances`
     pools_of: dict[str, list[str]] = field(init=False)  # rep -> pools whose holds it can free
     clocks: SlaClocks | None = field(init=False)  # None: SLA is not measured
+    accounts: AccountIndex | None = None  # leads are matched to these, as live
+    open_leads: OpenLeads | None = field(init=False)  # for dedupe; None: the policy has none
 
     def __post_init__(self) -> None:
         self.summary = Summary(self.policy)
@@ -69,6 +74,8 @@ class Simulator:
         self.clocks = None
         if why_not is None:
             self.clocks = SlaClocks(self.policy, self.state, report, self._reassigned, self.track)
+        dedupe = self.policy.dedupe
+        self.open_leads = OpenLeads(dedupe.window, dedupe.by) if dedupe is not None else None
         named = [p.name for p in self.policy.pools.values() if p.strategy is Strategy.BY_FIELD]
         self.pools_of = {rep: list(named) for rep in self.policy.reps}
         for pool in self.policy.pools.values():
@@ -99,13 +106,30 @@ class Simulator:
         ):
             self._advance(at, deadlines_at_until=False)
         if isinstance(item, LeadArrival):
-            lead = Lead(item.lead_id, item.fields)
-            decision = decide(lead, self.policy, self.state, _instant(at))
-            self._record(decision, lead, at, item.first_touch)
+            self._arrive(item)
         elif isinstance(item, LeadStatus):
             self._status(item)
         else:
             self._rep_update(item)
+
+    def _arrive(self, item: LeadArrival) -> None:
+        """The steps before routing, as live: clean, screen, identify, score; then decide."""
+        at, open_leads = item.at, self.open_leads
+        find = None if open_leads is None else lambda keys: open_leads.find(keys, at)
+        prepared = prepare(item.fields, self.policy, self.accounts, find)
+        self.summary.prepared(prepared)
+        if prepared.junk is not None:
+            return
+        if prepared.duplicate is not None:
+            decision = merged(item.lead_id, _instant(at), prepared, self.policy)
+            self.on_decision(decision)
+            self.summary.add(decision)
+            return
+        lead = Lead(item.lead_id, prepared.fields, quality=prepared.record)
+        decision = decide(lead, self.policy, self.state, _instant(at))
+        if open_leads is not None:
+            open_leads.add(lead.id, prepared.keys, at, decision.rep)
+        self._record(decision, lead, at, item.first_touch)
 
     def _record(
         self, decision: Decision, lead: Lead, at: float, touch: float | None = None
@@ -126,6 +150,8 @@ class Simulator:
             self.held_in[lead.id] = decision.pool
             return
         tracked = self.track is None or lead.id in self.track
+        if self.open_leads is not None and outcome is Outcome.ASSIGNED:
+            self.open_leads.owned(lead.id, decision.rep)  # a held lead placed at last
         if outcome is Outcome.ASSIGNED and decision.rep is not None and tracked:
             self.owners[lead.id] = (decision.rep, decision.pool)
         self.summary.add(decision)
@@ -140,6 +166,8 @@ class Simulator:
         self.state.release(owner, pool)
         self.state.apply(decision.changes)
         self.summary.add_reassignment(decision)
+        if self.open_leads is not None:
+            self.open_leads.owned(decision.lead_id, decision.rep)
         if self.track is None or decision.lead_id in self.track:
             self.owners[decision.lead_id] = (decision.rep, decision.pool)
         self._retry(at, self.pools_of[owner])
@@ -150,6 +178,8 @@ class Simulator:
         if item.status not in CLOSING:
             self.summary.statuses[item.status] += 1
             return
+        if self.open_leads is not None:
+            self.open_leads.close(item.lead_id)
         owner = self.owners.pop(item.lead_id, None)
         if owner is not None:
             self.state.release(*owner)

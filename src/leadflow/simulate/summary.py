@@ -23,6 +23,7 @@ from rich.table import Table
 
 from leadflow.core.decide import Decision, Outcome
 from leadflow.core.policy import Policy, Strategy
+from leadflow.quality.pipeline import Prepared
 from leadflow.simulate.sla_report import NO_SLA, SlaReport, human_duration
 
 DIRECT = "(direct assign)"
@@ -42,6 +43,10 @@ class Summary:
     closed_while_queued: int = 0
     unassigned_reasons: Counter[str] = field(default_factory=Counter)
     reassignments: int = 0  # SLA reassignments: in per_rep and per_pool, not in outcomes
+    junk: Counter[str] = field(default_factory=Counter)  # by reason (its code)
+    accounts: Counter[str] = field(default_factory=Counter)  # matched, review, none
+    match_reasons: Counter[str] = field(default_factory=Counter)  # domain_exact, name_fuzzy...
+    tiers: Counter[str] = field(default_factory=Counter)
     sla: SlaReport = field(init=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +54,8 @@ class Summary:
 
     def add(self, decision: Decision) -> None:
         self.outcomes[decision.outcome.value] += 1
+        if decision.outcome is Outcome.MERGED:  # no rule decided: it followed its open lead
+            return
         self.per_rule[decision.rule or FALLBACK] += 1
         if decision.outcome is Outcome.UNASSIGNED and decision.reason:
             self.unassigned_reasons[decision.reason] += 1
@@ -57,6 +64,21 @@ class Summary:
             self.per_pool[decision.pool or DIRECT] += 1
             if decision.pool is not None:
                 self.pool_rep[decision.pool, decision.rep] += 1
+
+    def prepared(self, prepared: Prepared) -> None:
+        """What the steps before routing found: junk is an outcome of its own."""
+        if prepared.junk is not None:
+            self.outcomes["junk"] += 1
+            self.junk[prepared.junk.split(":", 1)[0]] += 1
+            return
+        found = prepared.account or prepared.review
+        self.accounts[
+            "matched" if prepared.account else "review" if prepared.review else "none"
+        ] += 1
+        if found is not None:
+            self.match_reasons[found.reasons[0].split(":", 1)[0]] += 1
+        if prepared.scored is not None:
+            self.tiers[prepared.scored.tier or "(none)"] += 1
 
     def add_reassignment(self, decision: Decision) -> None:
         """An SLA reassignment: the rep was given the lead, and the pool's rotation moved."""
@@ -142,6 +164,12 @@ class Summary:
             "statuses": dict(sorted(self.statuses.items())),
             "fairness": {"rep": worst, "deviation_percent": round(deviation, 2)},
             "sla": self.sla.to_dict(),
+            "quality": {
+                "junk": dict(self.junk.most_common()),
+                "accounts": dict(self.accounts.most_common()),
+                "match_reasons": dict(self.match_reasons.most_common()),
+                "tiers": dict(self.tiers.most_common()),
+            },
         }
 
     def render(self, console: Console) -> None:
@@ -180,6 +208,18 @@ class Summary:
                 f"Leads per rep and per pool include {self.reassignments} SLA reassignments.",
                 highlight=False,
             )
+        quality = data["quality"]
+        if quality["junk"]:
+            console.print(_table("Junk because", "Leads", quality["junk"].items()))
+        if self.accounts["matched"] or self.accounts["review"]:
+            matched = ", ".join(f"{n} by {r}" for r, n in quality["match_reasons"].items())
+            console.print(
+                f"Accounts: {self.accounts['matched']} leads matched, "
+                f"{self.accounts['review']} for review ({matched})",
+                highlight=False,
+            )
+        if quality["tiers"]:
+            console.print(_table("Score tier", "Leads", quality["tiers"].items()))
         self.sla.render(console)
 
 

@@ -157,6 +157,65 @@ class LeadRow(Base):
     first_touch_at: Mapped[datetime | None]
     first_touch_seconds: Mapped[float | None]  # wall time from the first assignment
     first_touch_business_seconds: Mapped[float | None]  # in the toucher's working time
+    # Lead quality (before routing): its identities for dedupe, as `kind:value` keys that an
+    # index finds at once; the lead it was merged into; why it is junk; its account and score.
+    email_key: Mapped[str | None] = mapped_column(String(330), index=True)
+    phone_key: Mapped[str | None] = mapped_column(String(40), index=True)
+    name_key: Mapped[str | None] = mapped_column(String(400), index=True)
+    duplicate_of: Mapped[str | None] = mapped_column(String(40), index=True)
+    junk_reason: Mapped[str | None] = mapped_column(String(300))
+    account_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    score: Mapped[float | None]
+    tier: Mapped[str | None] = mapped_column(String(60))
+
+
+class AccountRow(Base):
+    """A customer or target company: leads matched to it get its owner, tier and firmographics.
+
+    `name_key` is the name in comparable form (legal forms and punctuation folded), so that
+    an import can find the account a row updates without its id.
+    """
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), index=True)
+    domains: Mapped[list[Any]] = mapped_column(default=list)
+    owner: Mapped[str | None] = mapped_column(String(120))
+    tier: Mapped[str | None] = mapped_column(String(60))
+    industry: Mapped[str | None] = mapped_column(String(120))
+    employees: Mapped[int | None]
+    country: Mapped[str | None] = mapped_column(String(2))
+    parent: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+
+
+class AccountBookRow(Base):
+    """One row (id 1) whose `version` moves with every change to accounts: a process keeps
+    its matching index in memory and rebuilds it only when another process moved it."""
+
+    __tablename__ = "account_book"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccountReviewRow(Base):
+    """A lead-to-account match between the review floor and the accept threshold: a person
+    says whether the lead belongs to the account; until then the account decides nothing."""
+
+    __tablename__ = "account_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[str] = mapped_column(String(40), index=True)
+    account_id: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float]
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), index=True, default="open")
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
 
 
 class DecisionRow(Base):

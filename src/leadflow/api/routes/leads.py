@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime
+from starlette.concurrency import run_in_threadpool
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
@@ -27,7 +28,10 @@ from leadflow.api.schemas import (
     ReassignRequest,
     TimelineEvent,
 )
-from leadflow.service import queries, routing
+from leadflow.api.schemas_accounts import ImportResult
+from leadflow.api.uploads import received_file
+from leadflow.imports.csvfile import CsvFile
+from leadflow.service import imports, queries, routing
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor, NewLead, Routed
 
@@ -127,6 +131,40 @@ def post_event(lead_id: str, event: LeadEventCreate, services: Svc, actor: Reade
 def reassign(lead_id: str, body: ReassignRequest, services: Svc, actor: Manager) -> LeadRouted:
     """Move the lead to a named rep, or (`{}`) through the policy again."""
     return _routed(routing.reassign(services, lead_id, actor, body.rep))
+
+
+@router.post("/{lead_id}/restore", response_model=LeadRouted)
+def restore(lead_id: str, services: Svc, actor: Manager) -> LeadRouted:
+    """Route a lead held back: junk that is not junk, or one an import stored unrouted."""
+    return _routed(routing.restore(services, lead_id, actor))
+
+
+@router.post("/import", response_model=ImportResult)
+async def import_leads(
+    request: Request,
+    services: Svc,
+    actor: Intake,
+    source: Annotated[str, Query(min_length=1, max_length=120)] = "import",
+    route: bool = True,
+    dry_run: bool = False,
+) -> ImportResult:
+    """A CSV file as the body: a lead a row, mapped by the policy's `intake.<source>`.
+
+    Streamed to disk, then read row by row. `route=false` stores the leads unrouted
+    (`stored`); `dry_run=true` checks every row and stores nothing. Rows that fail are
+    listed with their line (the first 100; `failed` counts all), and the others are kept.
+    Sending the same file again adds nothing.
+    """
+    async with received_file(request, services.settings.max_import_bytes) as path:
+
+        def run() -> imports.ImportReport:
+            with CsvFile(path) as file:
+                return imports.import_leads(
+                    services, file, actor, source=source, route=route, dry_run=dry_run
+                )
+
+        report = await run_in_threadpool(run)
+    return ImportResult.model_validate(report.as_dict())
 
 
 def _routed(routed: Routed) -> LeadRouted:

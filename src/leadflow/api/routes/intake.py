@@ -1,0 +1,76 @@
+"""`/intake/{source}`: a lead in a form tool's own shape, mapped by the policy's `intake`.
+
+JSON objects and form posts (`application/x-www-form-urlencoded`, as Salesforce Web-to-Lead
+and Zapier send) are both taken. The answer is the same as `POST /leads`: the lead routed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+import orjson
+from fastapi import APIRouter, Depends, Header, Request, Response
+
+from leadflow.api.auth import require
+from leadflow.api.deps import get_services
+from leadflow.api.metrics import Metrics, get_metrics
+from leadflow.api.schemas import LeadRouted
+from leadflow.service import routing
+from leadflow.service.context import Services
+from leadflow.service.errors import Invalid
+from leadflow.service.imports import mapped_lead
+from leadflow.service.routing import Actor
+
+router = APIRouter(prefix="/intake", tags=["leads"])
+
+Svc = Annotated[Services, Depends(get_services)]
+Intake = Annotated[Actor, Depends(require("intake", "manager", "admin"))]
+
+
+async def form_or_json(request: Request) -> dict[str, Any]:
+    """The body as a mapping: a JSON object, or form fields (a repeated field: a list)."""
+    body = await request.body()
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        fields: dict[str, Any] = {}
+        for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+            if name in fields:
+                held = fields[name]
+                fields[name] = [*held, value] if isinstance(held, list) else [held, value]
+            else:
+                fields[name] = value
+        return fields
+    try:
+        data = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"the body is not JSON: {exc}", field="body") from None
+    if not isinstance(data, dict):
+        raise Invalid("expected a JSON object (or a form post) as the body", field="body")
+    return data
+
+
+@router.post(
+    "/{source}",
+    status_code=201,
+    response_model=LeadRouted,
+    responses={200: {"model": LeadRouted, "description": "A retry: the first answer again."}},
+)
+def post_intake(
+    source: str,
+    raw: Annotated[dict[str, Any], Depends(form_or_json)],
+    response: Response,
+    services: Svc,
+    metrics: Annotated[Metrics, Depends(get_metrics)],
+    actor: Intake,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> LeadRouted:
+    """Map the body by the policy's `intake.<source>`, store the lead and route it."""
+    new = mapped_lead(services, source, raw, idempotency_key)
+    started = time.perf_counter()
+    routed = routing.intake(services, new, actor)
+    metrics.intake(routed, time.perf_counter() - started)
+    if routed.replayed:
+        response.status_code = 200
+    return LeadRouted(**routed.as_dict())

@@ -1,0 +1,293 @@
+"""Import leads and accounts from CSV: streamed, row by row, and never losing a good row.
+
+A file is read as it streams (`leadflow.imports.csvfile`): memory stays flat however large it
+is. Every row is mapped (the policy's intake mapping for the import's source), then taken in
+batches, each in one routing transaction exactly as intake takes leads (a batch that fails is
+taken again lead by lead, so one bad lead costs the others nothing). A row that cannot become
+a lead gets its line and reason in the error report; the rows around it are kept.
+
+Importing the same file twice adds nothing the second time: each row carries an idempotency
+key made from its values (and its `external_id`, when the mapping gives one), so a second
+import finds every lead already there and counts it as `already`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from leadflow.imports.accounts import AccountIn, BadAccount, checked, from_row
+from leadflow.imports.csvfile import CsvFile, Row, RowError
+from leadflow.quality.mapping import apply_mapping
+from leadflow.quality.pipeline import prepare
+from leadflow.service import routing
+from leadflow.service.accounts import save_accounts
+from leadflow.service.context import Services
+from leadflow.service.errors import Invalid
+from leadflow.service.routing import Actor, NewLead, Routed
+
+# The fields a lead has by name (the API's lead schema): a column of one of these names maps to
+# it without a mapping; any other column is kept under `custom`.
+LEAD_FIELDS = frozenset(
+    {
+        "external_id", "received_at", "first_name", "last_name", "name", "email", "phone",
+        "company", "title", "website", "country", "state", "city", "industry", "employees",
+        "score", "language", "existing_owner", "requested_rep", "source",
+    }
+)  # fmt: skip
+BATCH = 500
+SHOWN_ERRORS = 100  # errors listed in an answer; the report file has them all
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows read, leads added and what became of them, rows refused."""
+
+    rows: int = 0
+    added: int = 0
+    already: int = 0  # imported before (same external_id or same values)
+    outcomes: Counter[str] = field(default_factory=Counter)  # status of each added lead
+    failed: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # the first SHOWN_ERRORS
+    notes: int = 0  # rows kept with a value dropped (a transform that failed)
+    dry_run: bool = False
+
+    def error(self, line: int, reason: str) -> None:
+        self.failed += 1
+        if len(self.errors) < SHOWN_ERRORS:
+            self.errors.append((line, reason))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "added": self.added,
+            "already": self.already,
+            "outcomes": dict(sorted(self.outcomes.items())),
+            "failed": self.failed,
+            "notes": self.notes,
+            "errors": [{"line": line, "reason": reason} for line, reason in self.errors],
+            "dry_run": self.dry_run,
+        }
+
+
+ErrorSink = Callable[[int, str], None]  # (line, reason): a row refused, or kept with a note
+
+
+def import_leads(
+    svc: Services,
+    file: CsvFile,
+    actor: Actor,
+    *,
+    source: str = "import",
+    route: bool = True,
+    dry_run: bool = False,
+    on_error: ErrorSink | None = None,
+    on_progress: Callable[[], None] | None = None,
+    batch: int = BATCH,
+) -> ImportReport:
+    """Import every good row of `file` as a lead from `source`; see the module docstring."""
+    if actor.role not in ("intake", "manager", "admin"):
+        raise Invalid("only an intake, manager or admin key may import leads")
+    report = ImportReport(dry_run=dry_run)
+    with svc.store.reading() as session:
+        policy = svc.policies.active(session)
+    mapping = policy.intake.get(source) if policy is not None else None
+
+    def refuse(line: int, reason: str) -> None:
+        report.error(line, reason)
+        if on_error is not None:
+            on_error(line, reason)
+
+    waiting: list[tuple[int, NewLead]] = []
+    for item in _rows(file, on_progress):
+        report.rows += 1
+        if isinstance(item, RowError):
+            refuse(item.line, item.reason)
+            continue
+        fields, problems = apply_mapping(item.values, mapping, LEAD_FIELDS)
+        new, why = _new_lead(item, fields, source, route)
+        if new is None:
+            refuse(item.line, why)
+            continue
+        for name, problem in problems.items():
+            report.notes += 1
+            if on_error is not None:
+                on_error(item.line, f"kept, without {name}: {problem}")
+        if dry_run:
+            outcome = "junk" if prepare(new.fields, policy).junk else "valid"
+            report.outcomes[outcome] += 1
+            continue
+        waiting.append((item.line, new))
+        if len(waiting) >= batch:
+            _take(svc, waiting, actor, report, refuse)
+            waiting = []
+    if waiting:
+        _take(svc, waiting, actor, report, refuse)
+    return report
+
+
+def _rows(file: CsvFile, on_progress: Callable[[], None] | None) -> Iterator[Row | RowError]:
+    for item in file.rows():
+        yield item
+        if on_progress is not None:
+            on_progress()
+
+
+def _new_lead(
+    row: Row, fields: dict[str, Any], source: str, route: bool
+) -> tuple[NewLead | None, str]:
+    if not fields.get("email") and not fields.get("phone"):
+        return None, "a lead needs an email or a phone"
+    received = fields.pop("received_at", None)
+    received_at = None
+    if received is not None:
+        try:
+            received_at = datetime.fromisoformat(str(received))
+        except ValueError:
+            return None, f"received_at: {received!r} is not a date and time (ISO 8601)"
+        if received_at.tzinfo is None:
+            return None, f"received_at: {received!r} has no time zone (add Z or +02:00)"
+    external = fields.pop("external_id", None)
+    fields.pop("source", None)
+    digest = hashlib.sha256(orjson.dumps(row.values, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    new = NewLead(
+        fields=fields,
+        payload=dict(row.values),
+        source=source,
+        external_id=f"{source}:{external}" if external is not None else None,
+        idempotency_key=f"import:{source}:{digest[:48]}",
+        received_at=received_at,
+        route=route,
+    )
+    return new, ""
+
+
+def _take(
+    svc: Services,
+    waiting: list[tuple[int, NewLead]],
+    actor: Actor,
+    report: ImportReport,
+    refuse: ErrorSink,
+) -> None:
+    results = routing.intake_batch(svc, [new for _, new in waiting], actor)
+    for (line, _), result in zip(waiting, results, strict=True):
+        if isinstance(result, Routed):
+            if result.replayed:
+                report.already += 1
+            else:
+                report.added += 1
+                report.outcomes[result.status] += 1
+        else:
+            refuse(line, str(getattr(result, "message", result)))
+
+
+def mapped_lead(
+    svc: Services, source: str, raw: dict[str, Any], idempotency_key: str | None
+) -> NewLead:
+    """A lead from a form tool's own field names, through the policy's mapping for `source`.
+
+    Without a mapping, fields named as leadflow names them are taken and the rest kept under
+    `custom`; nothing the sender sent is lost (the payload is kept as received too).
+    """
+    with svc.store.reading() as session:
+        policy = svc.policies.active(session)
+    mapping = policy.intake.get(source) if policy is not None else None
+    fields, problems = apply_mapping(raw, mapping, LEAD_FIELDS)
+    if not fields.get("email") and not fields.get("phone"):
+        mapped = " (after the mapping for this source)" if mapping is not None else ""
+        raise Invalid(f"a lead needs an email or a phone{mapped}", field="email", problems=problems)
+    received = fields.pop("received_at", None)
+    received_at = None
+    if received is not None:
+        try:
+            received_at = datetime.fromisoformat(str(received))
+        except ValueError:
+            raise Invalid(f"{received!r} is not a date and time", field="received_at") from None
+        if received_at.tzinfo is None:
+            raise Invalid(f"{received!r} has no time zone", field="received_at")
+    external = fields.pop("external_id", None)
+    fields.pop("source", None)
+    return NewLead(
+        fields=fields,
+        payload=raw,
+        source=source,
+        external_id=f"{source}:{external}" if external is not None else None,
+        idempotency_key=idempotency_key,
+        received_at=received_at,
+    )
+
+
+ACCOUNT_FIELDS = (
+    "id",
+    "name",
+    "domains",
+    "owner",
+    "tier",
+    "industry",
+    "employees",
+    "country",
+    "parent",
+)
+
+
+@dataclass
+class AccountImport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def import_accounts(
+    svc: Services,
+    file: CsvFile,
+    actor: Actor,
+    *,
+    on_error: ErrorSink | None = None,
+    on_progress: Callable[[], None] | None = None,
+    batch: int = 1000,
+) -> AccountImport:
+    """Create or update an account for every good row: columns id (optional), name, domains
+    (separated by spaces, commas, semicolons or |), owner, tier, industry, employees,
+    country, parent."""
+    report = AccountImport()
+
+    def refuse(line: int, reason: str) -> None:
+        report.failed += 1
+        if len(report.errors) < SHOWN_ERRORS:
+            report.errors.append((line, reason))
+        if on_error is not None:
+            on_error(line, reason)
+
+    waiting: list[AccountIn] = []
+    for item in _rows(file, on_progress):
+        report.rows += 1
+        if isinstance(item, RowError):
+            refuse(item.line, item.reason)
+            continue
+        try:
+            waiting.append(checked(from_row(item.values)))
+        except BadAccount as exc:
+            refuse(item.line, str(exc))
+            continue
+        if len(waiting) >= batch:
+            _save(svc, waiting, actor, report)
+            waiting = []
+    if waiting:
+        _save(svc, waiting, actor, report)
+    return report
+
+
+def _save(svc: Services, waiting: list[AccountIn], actor: Actor, report: AccountImport) -> None:
+    for _, created in save_accounts(svc, waiting, actor):
+        if created:
+            report.created += 1
+        else:
+            report.updated += 1

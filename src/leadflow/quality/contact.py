@@ -156,7 +156,8 @@ def _mail_service(ascii_domain: str) -> tuple[bool, bool]:
 
 
 @cache
-def _public_suffixes() -> PublicSuffixList:
+def public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List, read once for the process (it is shared with account matching)."""
     return PublicSuffixList()
 
 
@@ -173,7 +174,7 @@ def registrable_domain(host: str) -> str | None:
             name = idna.decode(name)
         except idna.IDNAError:
             return None
-    found = _public_suffixes().privatesuffix(name)
+    found = public_suffixes().privatesuffix(name)
     return found if isinstance(found, str) and "." in found else None
 
 

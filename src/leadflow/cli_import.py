@@ -77,6 +77,7 @@ def import_leads(
     outcomes = ", ".join(f"{n} {s}" for s, n in done.outcomes.most_common()) or "none"
     if dry_run:
         taken = f"would take {sum(done.outcomes.values())} ({outcomes}); nothing stored"
+        taken += f"; {done.already} imported before" if done.already else ""
     else:
         taken = f"added {done.added} ({outcomes}); {done.already} imported before"
     console.print(f"{done.rows} rows: {taken}; {done.failed} refused", highlight=False)

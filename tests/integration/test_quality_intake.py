@@ -132,9 +132,7 @@ def test_restoring_a_junk_lead_routes_it(services: Services, publish_policy: Pub
     assert timeline(services, junk.lead_id)[-2:] == ["restored", "assigned"]
 
 
-def test_only_a_held_back_lead_can_be_restored(
-    services: Services, publish_policy: Publish
-) -> None:
+def test_only_a_held_back_lead_can_be_restored(services: Services, publish_policy: Publish) -> None:
     publish_policy(services, BASE)
     routed = take(services, email="a@acme.com")
     with pytest.raises(Conflict):

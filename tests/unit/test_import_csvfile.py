@@ -384,3 +384,13 @@ def test_rows_after_a_quote_never_closed_are_read_again_wherever_chunks_end(
     data = unclosed_on_line_3().replace(b"\n", b"\r\n").replace(b"Rene", "Ren\u00e9".encode())
     with patch.object(csvfile, "CHUNK", chunk):
         assert lines_read(read(write(tmp_path, data), delimiter=",")) == [2, 4, 5, 6]
+
+
+def test_a_small_utf8_file_with_one_stray_byte_is_still_read_as_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_bytes("email,name\na@x.example,Zoë\n".encode() + b"b@x.example,Zo\xff\n")
+    with CsvFile(path) as file:
+        rows = list(file.rows())
+    assert file.encoding == "utf-8"
+    assert isinstance(rows[0], Row) and rows[0].values["name"] == "Zoë"
+    assert isinstance(rows[1], RowError) and rows[1].line == 3

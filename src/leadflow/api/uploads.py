@@ -14,6 +14,9 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
+from leadflow.imports.csvfile import BadHeader, CsvFile
+from leadflow.service.errors import Invalid
+
 UPLOAD_PATHS = ("/leads/import", "/accounts/import")  # streamed, not buffered by BodyLimit
 
 
@@ -35,3 +38,12 @@ async def received_file(request: Request, limit: int) -> AsyncIterator[Path]:
         yield path
     finally:
         path.unlink(missing_ok=True)
+
+
+def opened(path: Path) -> CsvFile:
+    """The uploaded file as CSV; one that cannot be read at all (empty, no header, a column
+    named twice) is a 422 saying why."""
+    try:
+        return CsvFile(path)
+    except BadHeader as exc:
+        raise Invalid(f"the file cannot be imported: {exc}", field="body") from None

@@ -367,10 +367,13 @@ def _suspect(text: str) -> bool:
 
 
 def _sniff_encoding(sample: bytes, whole: bool) -> str:
-    """UTF-8 if the sample decodes as it, else cp1252 (what Excel writes), else Latin-1.
+    """UTF-8 if the sample reads as it, else cp1252 (what Excel writes), else Latin-1.
 
     A BOM decides first. The sample may end inside a character: only the whole file's end
-    counts as a cut.
+    counts as a cut. A UTF-8 file with a stray byte is still UTF-8 when its other non-ASCII
+    text is valid UTF-8 and at least as common as the bad bytes: read as cp1252, every accent in it
+    would be garbled ('ZoÃ«') and no row refused; read as UTF-8, only the row with the
+    stray byte is refused.
     """
     for bom, name in _BOMS:
         if sample.startswith(bom):
@@ -380,6 +383,11 @@ def _sniff_encoding(sample: bytes, whole: bool) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(sample, final=whole)
+    bad = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+    good = sum(1 for c in text if c >= "\u0080" and not "\udc80" <= c <= "\udcff")
+    if good and bad <= good:  # Latin-1 text almost never holds a valid UTF-8 sequence
+        return "utf-8"
     try:
         sample.decode("cp1252")
         return "cp1252"

@@ -104,6 +104,7 @@ def import_leads(
         if on_error is not None:
             on_error(line, reason)
 
+    take = _predict if dry_run else _take
     waiting: list[tuple[int, NewLead]] = []
     for item in _rows(file, on_progress):
         report.rows += 1
@@ -119,16 +120,12 @@ def import_leads(
             report.notes += 1
             if on_error is not None:
                 on_error(item.line, f"kept, without {name}: {problem}")
-        if dry_run:
-            outcome = "junk" if prepare(new.fields, policy).junk else "valid"
-            report.outcomes[outcome] += 1
-            continue
         waiting.append((item.line, new))
         if len(waiting) >= batch:
-            _take(svc, waiting, actor, report, refuse)
+            take(svc, waiting, actor, report, refuse)
             waiting = []
     if waiting:
-        _take(svc, waiting, actor, report, refuse)
+        take(svc, waiting, actor, report, refuse)
     return report
 
 
@@ -166,6 +163,30 @@ def _new_lead(
         route=route,
     )
     return new, ""
+
+
+def _predict(
+    svc: Services,
+    waiting: list[tuple[int, NewLead]],
+    actor: Actor,
+    report: ImportReport,
+    refuse: ErrorSink,
+) -> None:
+    """What importing these rows would do, writing nothing: `already` for rows imported
+    before, else `junk`, `account` (matched to an account) or `valid`. Duplicates within the
+    file and of open leads are not predicted: they are found under the routing lock."""
+    news = [new for _, new in waiting]
+    with svc.store.reading() as session:
+        policy = svc.policies.active(session)
+        known = routing.known_leads(session, news)
+        accounts = svc.accounts.index(session, policy.matching) if policy is not None else None
+    for new in news:
+        if routing.is_known(known, new):
+            report.already += 1
+            continue
+        prepared = prepare(new.fields, policy, accounts)
+        outcome = "junk" if prepared.junk else "account" if prepared.account else "valid"
+        report.outcomes[outcome] += 1
 
 
 def _take(

@@ -255,14 +255,64 @@ def _take_in_one_transaction(svc: Services, batch: list[_Waiting]) -> list[Route
     with svc.store.writing() as session:
         # under the routing lock: retries cannot both insert
         txn = begin_routing(svc, session, expected=len(batch))
-        results = [_take(txn, waiting.new, waiting.actor) for waiting in batch]
+        seen = _Seen.of(session, [waiting.new for waiting in batch]) if len(batch) > 1 else None
+        results = [_take(txn, waiting.new, waiting.actor, seen) for waiting in batch]
     commit_routing(svc, txn)
     return results
 
 
-def _take(txn: RoutingTxn, new: NewLead, actor: Actor) -> Routed:
-    """One lead inside an open routing transaction: a replay, or stored and routed."""
-    known = _existing(txn.session, new)
+@dataclass
+class _Seen:
+    """The leads a batch's keys name, found in one query, and those the batch adds."""
+
+    by_key: dict[tuple[str, str], LeadRow]
+
+    @classmethod
+    def of(cls, session: Session, news: list[NewLead]) -> _Seen:
+        idem = [n.idempotency_key for n in news if n.idempotency_key is not None]
+        external = [n.external_id for n in news if n.external_id is not None]
+        found: dict[tuple[str, str], LeadRow] = {}
+        for chunk in range(0, max(len(idem), len(external)), 500):
+            query = select(LeadRow).where(
+                or_(
+                    LeadRow.idempotency_key.in_(idem[chunk : chunk + 500]),
+                    LeadRow.external_id.in_(external[chunk : chunk + 500]),
+                )
+            )
+            for row in session.scalars(query):
+                found.update(dict.fromkeys(_keys_of(row), row))
+        return cls(found)
+
+    def find(self, new: NewLead) -> LeadRow | None:
+        return next((self.by_key[k] for k in _keys_of(new) if k in self.by_key), None)
+
+    def add(self, row: LeadRow) -> None:
+        self.by_key.update(dict.fromkeys(_keys_of(row), row))
+
+
+def known_leads(session: Session, news: list[NewLead]) -> _Seen:
+    """The stored leads that these new leads' idempotency keys or external ids name."""
+    return _Seen.of(session, news)
+
+
+def is_known(known: _Seen, new: NewLead) -> bool:
+    return known.find(new) is not None
+
+
+def _keys_of(lead: NewLead | LeadRow) -> list[tuple[str, str]]:
+    keys = []
+    if lead.idempotency_key is not None:
+        keys.append(("idempotency_key", lead.idempotency_key))
+    if lead.external_id is not None:
+        keys.append(("external_id", lead.external_id))
+    return keys
+
+
+def _take(txn: RoutingTxn, new: NewLead, actor: Actor, seen: _Seen | None = None) -> Routed:
+    """One lead inside an open routing transaction: a replay, or stored and routed.
+
+    `seen`: a batch's known leads, found at once (else each lead looks its keys up)."""
+    known = seen.find(new) if seen is not None else _existing(txn.session, new)
     if known is not None:
         _same_lead_or_conflict(known, new)
         first = known.first_response or {}
@@ -305,6 +355,8 @@ def _take(txn: RoutingTxn, new: NewLead, actor: Actor) -> Routed:
     outbox.acknowledge(txn, row)  # only for the outcomes the policy answers
     row.first_response = routed.as_dict()
     _insert_lead(txn.session, row)
+    if seen is not None:
+        seen.add(row)
     return routed
 
 

@@ -22,9 +22,8 @@ from leadflow.api.schemas_accounts import (
     ReviewDecision,
     RowProblem,
 )
-from leadflow.api.uploads import received_file
+from leadflow.api.uploads import opened, received_file
 from leadflow.imports.accounts import AccountIn
-from leadflow.imports.csvfile import CsvFile
 from leadflow.service import accounts, imports
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor
@@ -71,7 +70,7 @@ async def import_accounts(request: Request, services: Svc, actor: Manager) -> Ac
     async with received_file(request, services.settings.max_import_bytes) as path:
 
         def run() -> imports.AccountImport:
-            with CsvFile(path) as file:
+            with opened(path) as file:
                 return imports.import_accounts(services, file, actor)
 
         done = await run_in_threadpool(run)

@@ -29,8 +29,7 @@ from leadflow.api.schemas import (
     TimelineEvent,
 )
 from leadflow.api.schemas_accounts import ImportResult
-from leadflow.api.uploads import received_file
-from leadflow.imports.csvfile import CsvFile
+from leadflow.api.uploads import opened, received_file
 from leadflow.service import imports, queries, routing
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor, NewLead, Routed
@@ -158,7 +157,7 @@ async def import_leads(
     async with received_file(request, services.settings.max_import_bytes) as path:
 
         def run() -> imports.ImportReport:
-            with CsvFile(path) as file:
+            with opened(path) as file:
                 return imports.import_leads(
                     services, file, actor, source=source, route=route, dry_run=dry_run
                 )

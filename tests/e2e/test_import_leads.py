@@ -451,3 +451,22 @@ def test_an_upload_over_the_import_limit_is_refused_with_413(
     answer = upload(client, admin, GOOD)  # 123 bytes
     assert answer.status_code == 413
     assert answer.json()["error"]["type"] == "too_large"
+
+
+def test_blank_or_placeholder_external_ids_do_not_make_rows_retries_of_each_other(
+    database: str, tmp_path: Path
+) -> None:
+    rows = "external_id,email\nN/A,a@one.example\nN/A,b@two.example\n-,c@three.example\n"
+    result = leadflow("import", "leads", write(tmp_path, rows))
+    assert result.exit_code == 0, result.output
+    assert count(database) == 3
+
+
+def test_one_external_id_on_two_different_rows_refuses_the_second_with_its_line(
+    database: str, tmp_path: Path
+) -> None:
+    rows = "external_id,email\nx-1,a@one.example\nx-2,b@two.example\nx-1,c@three.example\n"
+    result = leadflow("import", "leads", write(tmp_path, rows))
+    report = (tmp_path / "leads.csv.errors.csv").read_text(encoding="utf-8-sig")
+    assert result.exit_code == 1 and count(database) == 2
+    assert "4,external_id 'import:x-1' was already imported with other values" in report

@@ -13,7 +13,15 @@ from leadflow.imports.accounts import AccountIn
 from leadflow.service.accounts import list_reviews, save_accounts, settle_review
 from leadflow.service.context import Services
 from leadflow.service.errors import Conflict
-from leadflow.service.routing import Actor, NewLead, Routed, intake, record_event, restore
+from leadflow.service.routing import (
+    Actor,
+    NewLead,
+    Routed,
+    intake,
+    reassign,
+    record_event,
+    restore,
+)
 from leadflow.store.tables import DecisionRow, JobRow, LeadEventRow, LeadRow, RepStateRow
 
 FORM = Actor("website-form", "intake")
@@ -290,3 +298,53 @@ def test_a_score_sent_with_the_lead_is_replaced_by_the_policys(
     routed = take(services, email="a@smallco.com", score=99)
     assert row(services, routed.lead_id).score == 0
     assert decision(services, routed.lead_id)["quality"]["score_given"] == 99
+
+
+# What a review of the change found
+
+
+def test_a_lead_in_nurture_is_not_a_duplicate_target_so_the_newcomer_reaches_a_rep(
+    services: Services, publish_policy: Publish
+) -> None:
+    nurture = "  - {name: students, when: {title: student}, nurture: students}\n"
+    publish_policy(services, BASE.replace("rules:\n", "rules:\n" + nurture) + DEDUPE)
+    first = take(services, email="jane@acme.com", title="student")
+    again = take(services, email="jane@acme.com", title="cto")
+    assert (first.status, again.status, again.owner) == ("nurture", "assigned", "ann")
+
+
+def test_a_merged_lead_cannot_be_reassigned(services: Services, publish_policy: Publish) -> None:
+    publish_policy(services, BASE + DEDUPE)
+    take(services, email="jane@acme.com")
+    again = take(services, email="jane@acme.com")
+    with pytest.raises(Conflict):
+        reassign(services, again.lead_id, MANAGER)
+
+
+def test_a_company_sent_as_a_number_is_no_name_and_no_error(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, BASE)
+    save_accounts(services, [ACME], MANAGER)
+    assert take(services, email="a@gmail.com", company=123, country=["US"]).status == "assigned"
+
+
+def test_a_tier_sent_with_the_lead_is_not_kept_under_scoring(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, BASE + SCORING.replace("cold: 0", "cold: 10"))
+    routed = take(services, email="a@smallco.com", tier="hot")
+    stored = row(services, routed.lead_id)
+    assert (stored.tier, "tier" in stored.fields, routed.owner) == (None, False, "ann")
+
+
+def test_restoring_a_stored_lead_matches_its_account_afresh(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, BASE)
+    save_accounts(services, [ACME], MANAGER)
+    new = NewLead(fields={"email": "jane@acme.com"}, payload={}, route=False)
+    stored = intake(services, new, FORM)
+    moved = AccountIn(name=ACME.name, id="acme", domains=ACME.domains, owner="cy")
+    save_accounts(services, [moved], MANAGER)
+    assert restore(services, stored.lead_id, MANAGER).owner == "cy"

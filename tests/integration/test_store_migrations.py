@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import create_engine, inspect, select, text
 
 from leadflow.service.context import Services
 from leadflow.store.migrate import upgrade
-from leadflow.store.tables import Base, RoutingClockRow
+from leadflow.store.tables import Base, LeadRow, RoutingClockRow
 
 
 def test_migrating_an_empty_database_creates_every_table_of_the_model(
@@ -81,3 +82,30 @@ def test_processes_migrating_at_once_all_succeed_and_create_one_schema(database_
     engine.dispose()
     assert failures == []
     assert [tuple(row) for row in clocks] == [(1, 0)]
+
+
+def test_upgrading_to_lead_quality_gives_owned_leads_their_identity_keys(
+    make_services: Callable[[], Services],
+) -> None:
+    svc = make_services()
+    upgrade(svc.store.engine, "0003")
+    with svc.store.engine.begin() as connection:
+        fields = ":fields" if connection.dialect.name == "sqlite" else "CAST(:fields AS jsonb)"
+        for lead_id, status in (("owned", "assigned"), ("closed", "won")):
+            connection.execute(
+                text(
+                    "INSERT INTO leads (id, received_at, payload, fields, status, "
+                    "previous_owners, updated_at, sla_clock, sla_reminded, sla_reassignments) "
+                    f"VALUES (:id, :at, '{{}}', {fields}, :status, '[]', :at, 0, 0, 0)"
+                ),
+                {
+                    "id": lead_id,
+                    "at": datetime(2026, 11, 2, tzinfo=UTC).replace(tzinfo=None),
+                    "fields": '{"email": "Jane+x@Acme.com", "phone": "+14155550123"}',
+                    "status": status,
+                },
+            )
+    upgrade(svc.store.engine)
+    with svc.store.reading() as session:
+        keys = dict(session.execute(select(LeadRow.id, LeadRow.email_key)).all())
+    assert keys == {"owned": "email:jane@acme.com", "closed": None}

@@ -82,3 +82,11 @@ def test_old_entries_are_forgotten_as_time_moves_on() -> None:
         open_leads.add(f"L{i}", Keys(email=f"email:{i}@b.com"), float(i), None)
     open_leads.find(Keys(email="email:new@b.com"), 1000.0 + 2 * DAY)
     assert len(open_leads._by_key) == 0
+
+
+def test_the_earliest_open_lead_wins_whichever_identity_finds_it() -> None:
+    open_leads = OpenLeads(7 * DAY, ALL)
+    open_leads.add("A", Keys(phone="phone:+1"), 0.0, "alice")
+    open_leads.add("B", Keys(email="email:a@b.com"), 1.0, "bob")
+    found = open_leads.find(Keys(email="email:a@b.com", phone="phone:+1"), 2.0)
+    assert found is not None and (found.lead_id, found.matched_by) == ("A", "phone")

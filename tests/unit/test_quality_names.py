@@ -213,3 +213,8 @@ def test_an_extra_descriptive_word_caps_the_score_at_review() -> None:
 
 def test_an_extra_distinctive_word_caps_the_score_below_review() -> None:
     assert closeness(("quarry", "steel"), ("quarry", "steel", "works")) == 0.75
+
+
+@pytest.mark.parametrize("name", ["Газпром", "株式会社トヨタ", "삼성전자"])
+def test_a_name_in_another_script_keeps_its_letters(name: str) -> None:
+    assert normalize_name(name) == name.casefold()

@@ -14,6 +14,7 @@ from leadflow.quality.contact import registrable_domain
 from leadflow.quality.names import normalize_name
 from leadflow.quality.places import country_code
 
+LONGEST = {"name": 300, "id": 200, "owner": 120, "tier": 60, "industry": 120, "parent": 200}
 COLUMNS = ("id", "name", "domains", "owner", "tier", "industry", "employees", "country", "parent")
 
 
@@ -58,8 +59,18 @@ def checked(item: AccountIn) -> AccountIn:
         country = country_code(item.country)
         if country is None:
             raise BadAccount("country", f"unknown country {item.country!r}")
-    if item.employees is not None and item.employees < 0:
-        raise BadAccount("employees", "employees cannot be negative")
+    if item.employees is not None and not 0 <= item.employees < 2**31:
+        raise BadAccount("employees", f"{item.employees} is not a head count")
+    for field, value in (
+        ("name", name),
+        ("id", item.id),
+        ("owner", item.owner),
+        ("tier", item.tier),
+        ("industry", item.industry),
+        ("parent", item.parent),
+    ):
+        if value is not None and len(value) > LONGEST[field]:
+            raise BadAccount(field, f"longer than {LONGEST[field]} characters")
     return AccountIn(
         name=name,
         id=item.id.strip() if item.id and item.id.strip() else None,
@@ -82,7 +93,7 @@ def from_row(values: dict[str, str]) -> AccountIn:
     if employees:
         try:
             count = int(float(employees.replace(",", "").replace("_", "")))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise BadAccount("employees", f"{employees!r} is not a whole number") from None
     domains = values.get("domains") or values.get("domain") or values.get("website") or ""
     return AccountIn(

@@ -108,6 +108,8 @@ def scoring(c: _Compiler, territories: dict[str, Condition]) -> Scoring | None:
     if not tiers:
         c.warning(("scoring",), "no tiers: leads get a score but no tier", key=True)
     for name, threshold in tiers:
+        if len(name) > 60:
+            c.error(("scoring", "tiers", name), f"tier name {name[:20]!r}... is over 60 characters")
         if doc.max is not None and threshold > doc.max:
             message = f"tier {name!r} needs {threshold:g}, above the maximum score {doc.max:g}: "
             c.warning(("scoring", "tiers", name), message + "no lead reaches it")

@@ -10,11 +10,14 @@ A lead has up to three identities, each a `kind:value` key:
   domain. Without a company domain (free mail, no website) a name alone says too little.
 
 The service keeps the keys in indexed columns; the simulator keeps `OpenLeads`. Both look up
-a new lead's keys among open leads received within the policy's window, earliest first.
+a new lead's keys among open leads received within the policy's window, earliest first. An
+open lead is one a rep owns and works (assigned up to qualified): a lead that is queued,
+unassigned or in nurture has nobody to keep the newcomer, which is routed as a new lead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections import deque
 from collections.abc import Mapping
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 GMAIL = frozenset({"gmail.com", "googlemail.com"})
+KEY_SIZES = {"email": 330, "phone": 40, "name": 400}  # the service's columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,14 @@ class Keys:
             if key is not None and kind in kinds:
                 found.append((kind, key))
         return found
+
+
+def stored_key(kind: str, key: str | None) -> str | None:
+    """A key as a column holds it: a longer one (a bot's 2,000-letter name) by its digest, so
+    that it still finds its equal."""
+    if key is None or len(key) <= KEY_SIZES[kind]:
+        return key
+    return f"{kind}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def identity_keys(fields: Mapping[str, Any]) -> Keys:
@@ -102,13 +114,18 @@ class OpenLeads:
     _order: deque[tuple[float, str]] = field(default_factory=deque)
 
     def find(self, keys: Keys, at: float) -> Duplicate | None:
-        """The open lead received within the window before `at` that shares a key."""
+        """The earliest open lead received within the window before `at` that shares a key
+        (as the service's query orders them)."""
         self._forget_before(at - self.window)
+        found: tuple[float, str, str] | None = None
         for kind, key in keys.present(self.kinds):
             held = self._by_key.get(key)
-            if held is not None and held[1] >= at - self.window:
-                return Duplicate(held[0], self._owners.get(held[0]), kind)
-        return None
+            in_window = held is not None and held[1] >= at - self.window
+            if held is not None and in_window and (found is None or held[1] < found[0]):
+                found = (held[1], held[0], kind)
+        if found is None:
+            return None
+        return Duplicate(found[1], self._owners.get(found[1]), found[2])
 
     def add(self, lead_id: str, keys: Keys, at: float, owner: str | None) -> None:
         taken = []
@@ -125,6 +142,9 @@ class OpenLeads:
         """The lead's owner changed (a reassignment): its duplicates follow the new one."""
         if lead_id in self._owners:
             self._owners[lead_id] = owner
+
+    def __contains__(self, lead_id: str) -> bool:
+        return lead_id in self._owners
 
     def close(self, lead_id: str) -> None:
         """The lead is no longer open: a new lead with its identity is a new lead."""

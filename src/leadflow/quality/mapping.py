@@ -191,3 +191,14 @@ def _place(fields: dict[str, Any], path: str, value: Any) -> bool:
         return False
     here[leaf] = value
     return True
+
+
+# The fields a lead has by name (the API's lead schema): a column of one of these names maps to
+# it without a mapping; any other column is kept under `custom`.
+LEAD_FIELDS = frozenset(
+    {
+        "external_id", "received_at", "first_name", "last_name", "name", "email", "phone",
+        "company", "title", "website", "country", "state", "city", "industry", "employees",
+        "score", "language", "existing_owner", "requested_rep", "source",
+    }
+)  # fmt: skip

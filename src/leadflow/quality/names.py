@@ -32,7 +32,7 @@ from functools import cache
 _LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "þ": "th", "ı": "i"})
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _APOSTROPHES = re.compile(r"['’`´]")
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
+_NOT_WORD = re.compile(r"[\W_]+")  # letters and digits of every script are words
 
 TYPO_COST = 0.3  # what one typo costs a name, divided by the length of its word (`closeness`)
 LEGAL_TYPO_COST = 0.02  # what a typo in a legal form word costs: "Acme Limted"
@@ -184,11 +184,13 @@ def one_edit_apart(a: str, b: str) -> bool:
 
 
 def _fold(text: str) -> list[str]:
-    """Lowercase ASCII words; "&"/"and" dropped; runs of single letters joined."""
+    """Lowercase words, accents removed (other scripts kept as they are: "Газпром",
+    "トヨタ"); "&"/"and" dropped; runs of single letters joined."""
     text = text.casefold()
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
         text = "".join(c for c in text if not unicodedata.combining(c))
+        text = unicodedata.normalize("NFC", text)  # Hangul syllables come back whole
     unbracketed = _PARENTHESES.sub(" ", text)
     if _NOT_WORD.sub("", unbracketed):
         text = unbracketed

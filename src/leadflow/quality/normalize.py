@@ -248,10 +248,12 @@ def _employees(work: _Work) -> None:
     given = work.fields.get("employees")
     if given is None or (isinstance(given, int) and not isinstance(given, bool)):
         return
-    if isinstance(given, float) and given.is_integer():
+    if isinstance(given, float) and given.is_integer() and 0 <= given < 2**31:
         work.fields["employees"] = int(given)
         return
-    match = _EMPLOYEES.fullmatch(given) if isinstance(given, str) else None
+    # A head count has at most 9 digits: longer text is not one (and int() of thousands of
+    # digits raises rather than answers).
+    match = _EMPLOYEES.fullmatch(given) if isinstance(given, str) and len(given) < 40 else None
     if match is None:
         work.drop("employees", f"not a number of employees: {given!r}")
         return

@@ -75,7 +75,8 @@ def prepare(
             record["duplicate_of"] = duplicate.record()
     accepted = review = None
     if accounts is not None and len(accounts):
-        found = accounts.match(lead.get("company"), lead.get("company_domain"), lead.get("country"))
+        company, domain = _text(lead.get("company")), _text(lead.get("company_domain"))
+        found = accounts.match(company, domain, _text(lead.get("country")))
         if found is not None:
             record["account"] = _match_record(found)
             if found.verdict == "accept":
@@ -91,6 +92,7 @@ def prepare(
         if "score" in lead and lead["score"] != scored.score:
             record["score_given"] = lead["score"]  # the sender's score, replaced by the policy's
         lead["score"] = scored.score
+        lead.pop("tier", None)  # a tier sent in, or left from before, is not the policy's
         if scored.tier is not None:
             lead["tier"] = scored.tier
         record["score"] = scored.record()
@@ -116,6 +118,11 @@ def merged(lead_id: str, now: datetime, prepared: Prepared, policy: Policy) -> D
         "reason": reason,
     }
     return Decision(lead_id, now, Outcome.MERGED, record, rep=duplicate.owner, reason=reason)
+
+
+def _text(value: Any) -> str | None:
+    """Text for the matcher; a number, a list or a mapping where a name belongs is none."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _match_record(match: Match) -> dict[str, Any]:

@@ -141,7 +141,7 @@ def settle_review(svc: Services, review_id: int, accept: bool, actor: Actor) -> 
     if actor.role not in ("manager", "admin"):
         raise Forbidden("only a manager or an admin may settle an account review")
     with svc.store.writing() as session:
-        review = session.get(AccountReviewRow, review_id)
+        review = session.get(AccountReviewRow, review_id, with_for_update=True)
         if review is None:
             raise NotFound(f"no account review {review_id}")
         if review.status != "open":

@@ -24,23 +24,15 @@ import orjson
 
 from leadflow.imports.accounts import AccountIn, BadAccount, checked, from_row
 from leadflow.imports.csvfile import CsvFile, Row, RowError
-from leadflow.quality.mapping import apply_mapping
+from leadflow.quality.mapping import LEAD_FIELDS, apply_mapping
 from leadflow.quality.pipeline import prepare
+from leadflow.quality.placeholders import is_placeholder
 from leadflow.service import routing
 from leadflow.service.accounts import save_accounts
 from leadflow.service.context import Services
 from leadflow.service.errors import Invalid
 from leadflow.service.routing import Actor, NewLead, Routed
 
-# The fields a lead has by name (the API's lead schema): a column of one of these names maps to
-# it without a mapping; any other column is kept under `custom`.
-LEAD_FIELDS = frozenset(
-    {
-        "external_id", "received_at", "first_name", "last_name", "name", "email", "phone",
-        "company", "title", "website", "country", "state", "city", "industry", "employees",
-        "score", "language", "existing_owner", "requested_rep", "source",
-    }
-)  # fmt: skip
 BATCH = 500
 SHOWN_ERRORS = 100  # errors listed in an answer; the report file has them all
 
@@ -150,8 +142,10 @@ def _new_lead(
             return None, f"received_at: {received!r} is not a date and time (ISO 8601)"
         if received_at.tzinfo is None:
             return None, f"received_at: {received!r} has no time zone (add Z or +02:00)"
-    external = fields.pop("external_id", None)
+    external = _external_id(fields.pop("external_id", None))
     fields.pop("source", None)
+    if external is not None and len(f"{source}:{external}") > 200:
+        return None, "external_id is longer than 200 characters"
     digest = hashlib.sha256(orjson.dumps(row.values, option=orjson.OPT_SORT_KEYS)).hexdigest()
     new = NewLead(
         fields=fields,
@@ -161,6 +155,7 @@ def _new_lead(
         idempotency_key=f"import:{source}:{digest[:48]}",
         received_at=received_at,
         route=route,
+        strict=True,
     )
     return new, ""
 
@@ -176,6 +171,7 @@ def _predict(
     before, else `junk`, `account` (matched to an account) or `valid`. Duplicates within the
     file and of open leads are not predicted: they are found under the routing lock."""
     news = [new for _, new in waiting]
+    svc.accounts.refresh(svc.store)
     with svc.store.reading() as session:
         policy = svc.policies.active(session)
         known = routing.known_leads(session, news)
@@ -187,6 +183,15 @@ def _predict(
         prepared = prepare(new.fields, policy, accounts)
         outcome = "junk" if prepared.junk else "account" if prepared.account else "valid"
         report.outcomes[outcome] += 1
+
+
+def _external_id(value: Any) -> str | None:
+    """The sender's id for a lead; an empty or placeholder one ('N/A', '-') is none: it would
+    make every later lead without an id a retry of the first."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value).strip()
+    return None if not text or is_placeholder(text) else text
 
 
 def _take(
@@ -232,8 +237,10 @@ def mapped_lead(
             raise Invalid(f"{received!r} is not a date and time", field="received_at") from None
         if received_at.tzinfo is None:
             raise Invalid(f"{received!r} has no time zone", field="received_at")
-    external = fields.pop("external_id", None)
+    external = _external_id(fields.pop("external_id", None))
     fields.pop("source", None)
+    if external is not None and len(f"{source}:{external}") > 200:
+        raise Invalid("external_id is longer than 200 characters", field="external_id")
     return NewLead(
         fields=fields,
         payload=raw,
@@ -287,27 +294,44 @@ def import_accounts(
         if on_error is not None:
             on_error(line, reason)
 
-    waiting: list[AccountIn] = []
+    waiting: list[tuple[int, AccountIn]] = []
     for item in _rows(file, on_progress):
         report.rows += 1
         if isinstance(item, RowError):
             refuse(item.line, item.reason)
             continue
         try:
-            waiting.append(checked(from_row(item.values)))
+            waiting.append((item.line, checked(from_row(item.values))))
         except BadAccount as exc:
             refuse(item.line, str(exc))
             continue
         if len(waiting) >= batch:
-            _save(svc, waiting, actor, report)
+            _save(svc, waiting, actor, report, refuse)
             waiting = []
     if waiting:
-        _save(svc, waiting, actor, report)
+        _save(svc, waiting, actor, report, refuse)
     return report
 
 
-def _save(svc: Services, waiting: list[AccountIn], actor: Actor, report: AccountImport) -> None:
-    for _, created in save_accounts(svc, waiting, actor):
+def _save(
+    svc: Services,
+    waiting: list[tuple[int, AccountIn]],
+    actor: Actor,
+    report: AccountImport,
+    refuse: ErrorSink,
+) -> None:
+    """Save a batch in one transaction; if it fails, each account alone, so that one account
+    the database refuses costs only its row (refused with its line; the import goes on)."""
+    try:
+        saved = save_accounts(svc, [item for _, item in waiting], actor)
+    except Exception:
+        saved = []
+        for line, item in waiting:
+            try:
+                saved += save_accounts(svc, [item], actor)
+            except Exception as exc:
+                refuse(line, f"the database refused this account: {exc}"[:500])
+    for _, created in saved:
         if created:
             report.created += 1
         else:

@@ -151,6 +151,7 @@ def dry_run(
     nothing is written, and no cache is touched, so a dry run can never change what live
     routing does next.
     """
+    svc.accounts.refresh(svc.store)
     with svc.store.reading() as session:
         if version is None:
             policy = svc.policies.active(session)

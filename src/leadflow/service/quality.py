@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.core.policy import Matching, Policy
 from leadflow.quality.accounts import Account, AccountIndex
-from leadflow.quality.identity import Duplicate, Keys
+from leadflow.quality.identity import Duplicate, Keys, stored_key
 from leadflow.quality.pipeline import Prepared, prepare
 from leadflow.store.tables import AccountBookRow, AccountReviewRow, AccountRow, LeadRow
 
@@ -26,18 +26,10 @@ if TYPE_CHECKING:
     from leadflow.service.routing import RoutingTxn
     from leadflow.store.engine import Store
 
-# A lead is open, and a newcomer with its identity a duplicate, while someone works it or it
-# waits to be placed. Closed, junk, merged and stored (never routed) leads are not.
-OPEN = (
-    "assigned",
-    "accepted",
-    "contacted",
-    "meeting_booked",
-    "qualified",
-    "queued",
-    "unassigned",
-    "nurture",
-)
+# A lead is open, and a newcomer with its identity a duplicate, while a rep owns and works it.
+# Queued, unassigned and nurture leads have no owner to keep the newcomer (a nurture contact
+# asking for a demo must reach a rep); closed, junk, merged and stored leads are not open.
+OPEN = ("assigned", "accepted", "contacted", "meeting_booked", "qualified")
 KEY_COLUMNS = {"email": LeadRow.email_key, "phone": LeadRow.phone_key, "name": LeadRow.name_key}
 
 
@@ -63,7 +55,7 @@ def find_duplicate(
 ) -> Duplicate | None:
     """The earliest open lead received since `since` that shares one of the lead's keys."""
     assert policy.dedupe is not None
-    present = keys.present(policy.dedupe.by)
+    present = [(kind, stored_key(kind, key)) for kind, key in keys.present(policy.dedupe.by)]
     if not present:
         return None
     matches = [KEY_COLUMNS[kind] == key for kind, key in present]
@@ -81,15 +73,23 @@ def find_duplicate(
     return Duplicate(found.id, found.owner, kind)
 
 
-def keep(txn: RoutingTxn, row: LeadRow, prepared: Prepared) -> None:
-    """Write what the steps found on the lead's row, and a review for a weak account match."""
+def reviewed(txn: RoutingTxn, row: LeadRow) -> bool:
+    """Whether the lead already has an account review (open or settled)."""
+    query = select(AccountReviewRow.id).where(AccountReviewRow.lead_id == row.id).limit(1)
+    return txn.session.execute(query).first() is not None
+
+
+def keep(txn: RoutingTxn, row: LeadRow, prepared: Prepared, review: bool = True) -> None:
+    """Write what the steps found on the lead's row, and a review for a weak account match
+    (unless `review` is False: the lead has had one)."""
     row.fields = prepared.fields
     keys = prepared.keys
-    row.email_key, row.phone_key, row.name_key = keys.email, keys.phone, keys.name
-    row.junk_reason = prepared.junk
+    row.email_key, row.phone_key = stored_key("email", keys.email), stored_key("phone", keys.phone)
+    row.name_key = stored_key("name", keys.name)
+    row.junk_reason = prepared.junk[:300] if prepared.junk else None
     row.account_id = prepared.account.account.id if prepared.account else None
-    row.score, row.tier = prepared.score, prepared.tier
-    if prepared.review is not None:
+    row.score, row.tier = prepared.score, prepared.tier  # tier names: 60 at most (policy check)
+    if prepared.review is not None and review:
         match = prepared.review
         txn.session.add(
             AccountReviewRow(

@@ -81,6 +81,9 @@ class NewLead:
     idempotency_key: str | None = None
     received_at: datetime | None = None
     route: bool = True  # False: stored as `stored`, to route later (an import without --route)
+    # An import: a row whose external_id names a lead with other values is a conflict, not a
+    # retry (an API client retrying may resend a lead that changed on its side; a file may not).
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -400,6 +403,7 @@ def restore(svc: Services, lead_id: str, actor: Actor) -> Routed:
     import. It is cleaned, identified and scored again, without the junk screen."""
     if actor.role not in ("manager", "admin"):
         raise Forbidden("only a manager or an admin may restore a lead")
+    svc.accounts.refresh(svc.store)
     with svc.store.writing() as session:
         txn = begin_routing(svc, session)
         row = _lead_for(session, lead_id, actor)
@@ -410,8 +414,11 @@ def restore(svc: Services, lead_id: str, actor: Actor) -> Routed:
                 status=row.status,
             )
         txn.event(row.id, "restored", actor.name, was=row.status, reason=row.junk_reason)
-        prepared = quality.prepare_lead(txn, row.fields, row.received_at, screen=False)
-        quality.keep(txn, row, prepared)
+        fields = dict(row.fields)
+        if row.account_id is not None:  # filled by an earlier match: matched afresh now
+            fields.pop("account", None)
+        prepared = quality.prepare_lead(txn, fields, row.received_at, screen=False)
+        quality.keep(txn, row, prepared, review=not quality.reviewed(txn, row))
         if prepared.duplicate is not None:
             routed = _merge(txn, row, prepared)
         else:
@@ -430,6 +437,11 @@ def reassign(svc: Services, lead_id: str, actor: Actor, to_rep: str | None = Non
         row = _lead_for(session, lead_id, actor)
         if row.status in CLOSED:
             raise Conflict(f"a lead that is {row.status} cannot be reassigned", status=row.status)
+        if row.status in HELD_BACK or row.status == "merged":
+            why = "restore it to route it" if row.status in HELD_BACK else "reassign its open lead"
+            raise Conflict(
+                f"a lead that is {row.status} cannot be reassigned: {why}", status=row.status
+            )
         if to_rep is None:
             routed = _reroute(txn, row, actor, why="reassigned")
         else:
@@ -493,6 +505,12 @@ def _same_lead_or_conflict(known: LeadRow, new: NewLead) -> None:
                 "the same lead, and a new lead needs a new key",
                 field="Idempotency-Key",
             )
+    elif new.strict and known.source == new.source and known.payload != new.payload:
+        raise Conflict(
+            f"external_id {new.external_id!r} was already imported with other values: "
+            "each lead needs its own external_id",
+            field="external_id",
+        )
     elif known.source != new.source:
         raise Conflict(
             f"external_id {new.external_id!r} already belongs to a lead from source "

@@ -26,7 +26,8 @@ from leadflow.core.policy import Caps, Policy, Strategy
 from leadflow.core.state import RoutingState
 from leadflow.policy.compile import compile_time_off
 from leadflow.quality.accounts import AccountIndex
-from leadflow.quality.identity import OpenLeads
+from leadflow.quality.identity import OpenLeads, identity_keys
+from leadflow.quality.mapping import LEAD_FIELDS, apply_mapping
 from leadflow.quality.pipeline import merged, prepare
 from leadflow.simulate.sla import SlaClocks
 from leadflow.simulate.sla_report import NO_SLA, NO_TOUCHES, SlaReport
@@ -116,7 +117,13 @@ class Simulator:
         """The steps before routing, as live: clean, screen, identify, score; then decide."""
         at, open_leads = item.at, self.open_leads
         find = None if open_leads is None else lambda keys: open_leads.find(keys, at)
-        prepared = prepare(item.fields, self.policy, self.accounts, find)
+        fields = item.fields
+        source = fields.get("source")
+        mapping = self.policy.intake.get(source) if isinstance(source, str) else None
+        if mapping is not None:  # a lead of a source the policy maps, as live maps it
+            fields, _ = apply_mapping(fields, mapping, LEAD_FIELDS)
+            fields["source"] = source
+        prepared = prepare(fields, self.policy, self.accounts, find)
         self.summary.prepared(prepared)
         if prepared.junk is not None:
             return
@@ -127,12 +134,15 @@ class Simulator:
             return
         lead = Lead(item.lead_id, prepared.fields, quality=prepared.record)
         decision = decide(lead, self.policy, self.state, _instant(at))
-        if open_leads is not None:
-            open_leads.add(lead.id, prepared.keys, at, decision.rep)
         self._record(decision, lead, at, item.first_touch)
 
     def _record(
-        self, decision: Decision, lead: Lead, at: float, touch: float | None = None
+        self,
+        decision: Decision,
+        lead: Lead,
+        at: float,
+        touch: float | None = None,
+        received: float | None = None,  # when a held lead arrived; None: at `at`
     ) -> None:
         self.on_decision(decision)
         if decision.changes:
@@ -151,7 +161,9 @@ class Simulator:
             return
         tracked = self.track is None or lead.id in self.track
         if self.open_leads is not None and outcome is Outcome.ASSIGNED:
-            self.open_leads.owned(lead.id, decision.rep)  # a held lead placed at last
+            # owned and worked from now on: a newcomer with its identity is its duplicate
+            since = at if received is None else received
+            self.open_leads.add(lead.id, identity_keys(lead.fields), since, decision.rep)
         if outcome is Outcome.ASSIGNED and decision.rep is not None and tracked:
             self.owners[lead.id] = (decision.rep, decision.pool)
         self.summary.add(decision)
@@ -268,7 +280,7 @@ class Simulator:
                     continue
                 del self.held_in[held.lead.id]
                 self.summary.held_seconds.append(at - held.since)
-                self._record(decision, held.lead, at, held.touch)
+                self._record(decision, held.lead, at, held.touch, held.since)
             if kept:
                 self.held[name] = kept
                 self.chances[name] = self._chance(name, kept[0].lead, at)

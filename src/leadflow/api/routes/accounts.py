@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
+from leadflow.api.schemas import RowId
 from leadflow.api.schemas_accounts import (
     AccountCreate,
     AccountImportResult,
@@ -98,7 +99,7 @@ def list_reviews(
 
 @router.post("/reviews/{review_id}", response_model=AccountReviewPublic)
 def settle_review(
-    review_id: int, body: ReviewDecision, services: Svc, actor: Manager
+    review_id: RowId, body: ReviewDecision, services: Svc, actor: Manager
 ) -> AccountReviewPublic:
     """Accept (the lead's account.* is filled) or reject a weak match."""
     row = accounts.settle_review(services, review_id, body.accept, actor)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
@@ -58,7 +58,7 @@ async def form_or_json(request: Request) -> dict[str, Any]:
     responses={200: {"model": LeadRouted, "description": "A retry: the first answer again."}},
 )
 def post_intake(
-    source: str,
+    source: Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")],
     raw: Annotated[dict[str, Any], Depends(form_or_json)],
     response: Response,
     services: Svc,

@@ -85,30 +85,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_leads_name_key"), ["name_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_leads_phone_key"), ["phone_key"], unique=False)
 
+    _backfill_identity_keys()
 
-def downgrade() -> None:
-    with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_leads_phone_key"))
-        batch_op.drop_index(batch_op.f("ix_leads_name_key"))
-        batch_op.drop_index(batch_op.f("ix_leads_email_key"))
-        batch_op.drop_index(batch_op.f("ix_leads_duplicate_of"))
-        batch_op.drop_index(batch_op.f("ix_leads_account_id"))
-        batch_op.drop_column("tier")
-        batch_op.drop_column("score")
-        batch_op.drop_column("account_id")
-        batch_op.drop_column("junk_reason")
-        batch_op.drop_column("duplicate_of")
-        batch_op.drop_column("name_key")
-        batch_op.drop_column("phone_key")
-        batch_op.drop_column("email_key")
 
-    with op.batch_alter_table("accounts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_accounts_name_key"))
+def _backfill_identity_keys() -> None:
+    """Leads owned at the upgrade get their identity keys, so that dedupe finds them at once
+    (a lead's fields were stored as received: the keys come from them as they are)."""
+    from leadflow.quality.identity import identity_keys, stored_key
 
-    op.drop_table("accounts")
-    with op.batch_alter_table("account_reviews", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_account_reviews_status"))
-        batch_op.drop_index(batch_op.f("ix_account_reviews_lead_id"))
-
-    op.drop_table("account_reviews")
-    op.drop_table("account_book")
+    connection = op.get_bind()
+    leads = sa.table(
+        "leads",
+        sa.column("id", sa.String),
+        sa.column("status", sa.String),
+        sa.column("fields", sa.JSON),
+        sa.column("email_key", sa.String),
+        sa.column("phone_key", sa.String),
+        sa.column("name_key", sa.String),
+    )
+    owned = ("assigned", "accepted", "contacted", "meeting_booked", "qualified")
+    rows = connection.execute(
+        sa.select(leads.c.id, leads.c.fields).where(leads.c.status.in_(owned))
+    )
+    updates = []
+    for lead_id, fields in rows.fetchall():
+        keys = identity_keys(fields if isinstance(fields, dict) else {})
+        if keys.email or keys.phone or keys.name:
+            updates.append(
+                {
+                    "lead": lead_id,
+                    "email": stored_key("email", keys.email),
+                    "phone": stored_key("phone", keys.phone),
+                    "name": stored_key("name", keys.name),
+                }
+            )
+    if updates:
+        connection.execute(
+            leads.update()
+            .where(leads.c.id == sa.bindparam("lead"))
+            .values(
+                email_key=sa.bindparam("email"),
+                phone_key=sa.bindparam("phone"),
+                name_key=sa.bindparam("name"),
+            ),
+            updates,
+        )

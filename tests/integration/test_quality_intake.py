@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from leadflow.imports.accounts import AccountIn
+from leadflow.service import quality as service_quality
 from leadflow.service.accounts import list_reviews, save_accounts, settle_review
 from leadflow.service.context import Services
 from leadflow.service.errors import Conflict
@@ -348,3 +349,18 @@ def test_restoring_a_stored_lead_matches_its_account_afresh(
     moved = AccountIn(name=ACME.name, id="acme", domains=ACME.domains, owner="cy")
     save_accounts(services, [moved], MANAGER)
     assert restore(services, stored.lead_id, MANAGER).owner == "cy"
+
+
+def test_a_large_account_index_is_rebuilt_before_the_next_routing_not_under_the_lock(
+    services: Services,
+    publish_policy: Publish,
+    make_services: Callable[[], Services],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(service_quality, "REBUILD_IN_PLACE", 0)  # every index counts as large
+    publish_policy(services, BASE)
+    take(services, email="warm@up.com")  # this process builds its index, with no accounts
+    save_accounts(make_services(), [ACME], MANAGER)
+    first = take(services, email="jane@acme.com")  # matched against the index it had
+    second = take(services, email="joe@acme.com")  # rebuilt before this one's transaction
+    assert (first.rule, second.rule) == ("everyone", "account")

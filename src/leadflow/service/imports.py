@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -131,33 +131,45 @@ def _rows(file: CsvFile, on_progress: Callable[[], None] | None) -> Iterator[Row
 def _new_lead(
     row: Row, fields: dict[str, Any], source: str, route: bool
 ) -> tuple[NewLead | None, str]:
+    """The row as a lead, or None and why not (the row is refused with its line)."""
+    digest = hashlib.sha256(orjson.dumps(row.values, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    try:
+        new = lead_from(fields, dict(row.values), source, f"import:{source}:{digest[:48]}")
+    except Invalid as exc:
+        return None, exc.message
+    return replace(new, route=route, strict=True), ""
+
+
+def lead_from(
+    fields: dict[str, Any], payload: dict[str, Any], source: str, idempotency_key: str | None
+) -> NewLead:
+    """A mapped lead's envelope taken out of its fields: `received_at` (ISO 8601 with a zone),
+    `external_id` (prefixed by the source); Invalid names what is wrong."""
     if not fields.get("email") and not fields.get("phone"):
-        return None, "a lead needs an email or a phone"
+        raise Invalid("a lead needs an email or a phone", field="email")
     received = fields.pop("received_at", None)
     received_at = None
     if received is not None:
         try:
             received_at = datetime.fromisoformat(str(received))
         except ValueError:
-            return None, f"received_at: {received!r} is not a date and time (ISO 8601)"
+            message = f"received_at: {received!r} is not a date and time (ISO 8601)"
+            raise Invalid(message, field="received_at") from None
         if received_at.tzinfo is None:
-            return None, f"received_at: {received!r} has no time zone (add Z or +02:00)"
+            message = f"received_at: {received!r} has no time zone (add Z or +02:00)"
+            raise Invalid(message, field="received_at")
     external = _external_id(fields.pop("external_id", None))
     fields.pop("source", None)
     if external is not None and len(f"{source}:{external}") > 200:
-        return None, "external_id is longer than 200 characters"
-    digest = hashlib.sha256(orjson.dumps(row.values, option=orjson.OPT_SORT_KEYS)).hexdigest()
-    new = NewLead(
+        raise Invalid("external_id is longer than 200 characters", field="external_id")
+    return NewLead(
         fields=fields,
-        payload=dict(row.values),
+        payload=payload,
         source=source,
         external_id=f"{source}:{external}" if external is not None else None,
-        idempotency_key=f"import:{source}:{digest[:48]}",
+        idempotency_key=idempotency_key,
         received_at=received_at,
-        route=route,
-        strict=True,
     )
-    return new, ""
 
 
 def _predict(
@@ -225,43 +237,13 @@ def mapped_lead(
         policy = svc.policies.active(session)
     mapping = policy.intake.get(source) if policy is not None else None
     fields, problems = apply_mapping(raw, mapping, LEAD_FIELDS)
-    if not fields.get("email") and not fields.get("phone"):
-        mapped = " (after the mapping for this source)" if mapping is not None else ""
-        raise Invalid(f"a lead needs an email or a phone{mapped}", field="email", problems=problems)
-    received = fields.pop("received_at", None)
-    received_at = None
-    if received is not None:
-        try:
-            received_at = datetime.fromisoformat(str(received))
-        except ValueError:
-            raise Invalid(f"{received!r} is not a date and time", field="received_at") from None
-        if received_at.tzinfo is None:
-            raise Invalid(f"{received!r} has no time zone", field="received_at")
-    external = _external_id(fields.pop("external_id", None))
-    fields.pop("source", None)
-    if external is not None and len(f"{source}:{external}") > 200:
-        raise Invalid("external_id is longer than 200 characters", field="external_id")
-    return NewLead(
-        fields=fields,
-        payload=raw,
-        source=source,
-        external_id=f"{source}:{external}" if external is not None else None,
-        idempotency_key=idempotency_key,
-        received_at=received_at,
-    )
-
-
-ACCOUNT_FIELDS = (
-    "id",
-    "name",
-    "domains",
-    "owner",
-    "tier",
-    "industry",
-    "employees",
-    "country",
-    "parent",
-)
+    try:
+        return lead_from(fields, raw, source, idempotency_key)
+    except Invalid as exc:
+        if exc.detail.get("field") == "email" and mapping is not None:
+            exc.message += " (after the mapping for this source)"
+        exc.detail["problems"] = problems
+        raise
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,10 +21,16 @@ from leadflow.cli_service import env_services
 from leadflow.imports.csvfile import BadHeader, CsvFile, ErrorReport, RowError
 from leadflow.service.routing import Actor
 
+if TYPE_CHECKING:
+    from leadflow.service.context import Services
+
 import_app = typer.Typer(help="Import leads or accounts from a CSV file.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
 CLI = Actor("cli", "admin")
+Tick = Callable[[], None]
+ErrorSink = Callable[[int, str], None]
+Done = TypeVar("Done")
 EVERY = 500  # rows between progress bar updates
 
 
@@ -54,26 +60,19 @@ def import_leads(
     """Import leads: each good row is cleaned, identified, scored and (with --route) routed."""
     from leadflow.service import imports
 
-    svc = env_services()
-    report_path = errors_to or file.with_name(file.name + ".errors.csv")
-    try:
-        with (
-            _opened(file) as csv,
-            ErrorReport(report_path) as problems,
-            _bar(csv, progress) as tick,
-        ):
-            done = imports.import_leads(
-                svc,
-                csv,
-                CLI,
-                source=source,
-                route=route,
-                dry_run=dry_run,
-                on_error=_into(problems),
-                on_progress=tick,
-            )
-    finally:
-        svc.store.close()
+    def run(svc: Services, csv: CsvFile, refuse: ErrorSink, tick: Tick) -> imports.ImportReport:
+        return imports.import_leads(
+            svc,
+            csv,
+            CLI,
+            source=source,
+            route=route,
+            dry_run=dry_run,
+            on_error=refuse,
+            on_progress=tick,
+        )
+
+    done, report_path = _imported(file, errors_to, progress, run)
     outcomes = ", ".join(f"{n} {s}" for s, n in done.outcomes.most_common()) or "none"
     if dry_run:
         taken = f"would take {sum(done.outcomes.values())} ({outcomes}); nothing stored"
@@ -90,6 +89,22 @@ def import_accounts(file: FileArg, errors_to: ErrorsOpt = None, progress: bool =
     a row with a known id, or without one the same name, updates that account."""
     from leadflow.service import imports
 
+    def run(svc: Services, csv: CsvFile, refuse: ErrorSink, tick: Tick) -> imports.AccountImport:
+        return imports.import_accounts(svc, csv, CLI, on_error=refuse, on_progress=tick)
+
+    done, report_path = _imported(file, errors_to, progress, run)
+    created, updated = f"{done.created} accounts created", f"{done.updated} updated"
+    console.print(f"{done.rows} rows: {created}, {updated}; {done.failed} refused", highlight=False)
+    _closing(done.failed, 0, report_path)
+
+
+def _imported(
+    file: Path,
+    errors_to: Path | None,
+    progress: bool,
+    run: Callable[[Services, CsvFile, ErrorSink, Tick], Done],
+) -> tuple[Done, Path]:
+    """`run` over the file, with the error report and the progress bar; the report's path."""
     svc = env_services()
     report_path = errors_to or file.with_name(file.name + ".errors.csv")
     try:
@@ -98,14 +113,10 @@ def import_accounts(file: FileArg, errors_to: ErrorsOpt = None, progress: bool =
             ErrorReport(report_path) as problems,
             _bar(csv, progress) as tick,
         ):
-            done = imports.import_accounts(
-                svc, csv, CLI, on_error=_into(problems), on_progress=tick
-            )
+            done = run(svc, csv, _into(problems), tick)
     finally:
         svc.store.close()
-    created, updated = f"{done.created} accounts created", f"{done.updated} updated"
-    console.print(f"{done.rows} rows: {created}, {updated}; {done.failed} refused", highlight=False)
-    _closing(done.failed, 0, report_path)
+    return done, report_path
 
 
 @contextmanager

@@ -364,3 +364,26 @@ def test_a_large_account_index_is_rebuilt_before_the_next_routing_not_under_the_
     first = take(services, email="jane@acme.com")  # matched against the index it had
     second = take(services, email="joe@acme.com")  # rebuilt before this one's transaction
     assert (first.rule, second.rule) == ("everyone", "account")
+
+
+def test_two_rows_of_one_name_in_a_batch_make_one_account(
+    services: Services, publish_policy: Publish
+) -> None:
+    batch = [AccountIn(name="Initech LLC"), AccountIn(name="INITECH", owner="cy")]
+    assert save_accounts(services, batch, MANAGER) == [("initech", True), ("initech", False)]
+
+
+def test_an_sla_tier_can_be_chosen_by_the_score_tier(
+    services: Services, publish_policy: Publish
+) -> None:
+    sla = (
+        "sla:\n  - {name: fast, when: {tier: hot}, first_touch: 5m}\n"
+        "  - {name: slow, first_touch: 1d}\n"
+    )
+    publish_policy(services, BASE + SCORING + sla)
+    hot = take(services, email="cio@bigco.com", employees=5000, form="demo")
+    cold = take(services, email="intern@smallco.com")
+    assert (row(services, hot.lead_id).sla_tier, row(services, cold.lead_id).sla_tier) == (
+        "fast",
+        "slow",
+    )

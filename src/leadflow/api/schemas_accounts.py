@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -108,7 +107,3 @@ class ImportResult(BaseModel):
     notes: int = Field(description="Rows kept with a value dropped (a transform that failed).")
     errors: list[RowProblem]
     dry_run: bool
-
-    @classmethod
-    def of(cls, report: dict[str, Any]) -> ImportResult:
-        return cls.model_validate(report)

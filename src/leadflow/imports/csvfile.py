@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import TextIO
+from typing import Self, TextIO
 
 SAMPLE = 64 * 1024  # bytes the encoding and the delimiter are guessed from
 CHUNK = 64 * 1024  # bytes read at a time
@@ -66,7 +66,25 @@ class RowError:
     reason: str
 
 
-class CsvFile:
+class _Closing:
+    """`with X(...) as x:` closes x at the end, whatever happened."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class CsvFile(_Closing):
     """A CSV file opened for import: its encoding, delimiter and header, then its rows.
 
     The encoding and the delimiter are guessed from the first 64 KB unless given, so that a
@@ -132,17 +150,6 @@ class CsvFile:
     def close(self) -> None:
         self._binary.close()
 
-    def __enter__(self) -> CsvFile:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def _records(self, lines: _Lines) -> Iterator[list[str]]:
         # strict: an unclosed quote at the end of the file is an error, not a last row
         return csv.reader(lines, delimiter=self.delimiter, quotechar='"', strict=True)
@@ -183,7 +190,7 @@ class CsvFile:
         return Row(line, dict(filter(itemgetter(1), named)))
 
 
-class ErrorReport:
+class ErrorReport(_Closing):
     """The rows an import could not read, as CSV: a ``line,reason`` header, then one per error.
 
     The file is created at the first error, so that a clean import leaves none behind. It is
@@ -207,17 +214,6 @@ class ErrorReport:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
-
-    def __enter__(self) -> ErrorReport:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class _RecordTooLong(Exception):

@@ -143,9 +143,6 @@ class OpenLeads:
         if lead_id in self._owners:
             self._owners[lead_id] = owner
 
-    def __contains__(self, lead_id: str) -> bool:
-        return lead_id in self._owners
-
     def close(self, lead_id: str) -> None:
         """The lead is no longer open: a new lead with its identity is a new lead."""
         for key in self._keys_of.pop(lead_id, ()):

@@ -9,9 +9,8 @@ index (`AccountCache`) and rebuilds it only when the version moved.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.imports.accounts import AccountIn, BadAccount, account_id, checked
@@ -41,41 +40,42 @@ def clean(item: AccountIn) -> AccountIn:
 
 
 def save_accounts(
-    svc: Services, items: Iterable[AccountIn], actor: Actor, audit: bool = True
+    svc: Services, items: Iterable[AccountIn], actor: Actor
 ) -> list[tuple[str, bool]]:
-    """Create or update accounts (already `clean`); (id, created) for each, in order."""
+    """Create or update accounts (already `clean`); (id, created) for each, in order.
+
+    An account is found by its id, or without one by its name's key; the batch's accounts
+    are looked up in one query, and those it creates count for the rows after them.
+    """
     _may_write(actor)
+    items = list(items)
     saved: list[tuple[str, bool]] = []
     with svc.store.writing() as session:
         now = svc.clock()
+        known = _known(session, items)
         for item in items:
-            row = _existing(session, item)
+            key = normalize_name(item.name)
+            row = known.get(("id", item.id) if item.id is not None else ("name", key))
             created = row is None
             if row is None:
-                row = AccountRow(id=item.id or _new_id(session, item))
+                row = AccountRow(id=item.id or _new_id(session, item, known))
                 session.add(row)
-            row.name, row.name_key = item.name, normalize_name(item.name)
+            row.name, row.name_key = item.name, key
             row.domains, row.owner, row.tier = list(item.domains), item.owner, item.tier
             row.industry, row.employees, row.country = item.industry, item.employees, item.country
             row.parent, row.updated_at = item.parent, now
-            session.flush()
+            known[("id", row.id)] = row
+            known.setdefault(("name", key), row)
             saved.append((row.id, created))
         if saved:
             _moved(session)
-            if audit:
-                data = {
-                    "created": sum(c for _, c in saved),
-                    "updated": sum(not c for _, c in saved),
-                }
-                session.add(
-                    AuditRow(
-                        at=now,
-                        actor=actor.name,
-                        action="accounts.saved",
-                        target=saved[0][0] if len(saved) == 1 else f"{len(saved)} accounts",
-                        data=data,
-                    )
+            data = {"created": sum(c for _, c in saved), "updated": sum(not c for _, c in saved)}
+            target = saved[0][0] if len(saved) == 1 else f"{len(saved)} accounts"
+            session.add(
+                AuditRow(
+                    at=now, actor=actor.name, action="accounts.saved", target=target, data=data
                 )
+            )
     return saved
 
 
@@ -175,19 +175,28 @@ def settle_review(svc: Services, review_id: int, accept: bool, actor: Actor) -> 
         return review
 
 
-def _existing(session: Session, item: AccountIn) -> AccountRow | None:
-    if item.id is not None:
-        return session.get(AccountRow, item.id)
-    rows = session.scalars(
-        select(AccountRow).where(AccountRow.name_key == normalize_name(item.name))
-    )
-    return rows.first()
+def _known(session: Session, items: list[AccountIn]) -> dict[tuple[str, str], AccountRow]:
+    """The stored accounts these items name, by ("id", id) and by ("name", name key)."""
+    ids = [item.id for item in items if item.id is not None]
+    keys = [normalize_name(item.name) for item in items if item.id is None]
+    known: dict[tuple[str, str], AccountRow] = {}
+    for start in range(0, max(len(ids), len(keys)), 500):
+        query = select(AccountRow).where(
+            or_(
+                AccountRow.id.in_(ids[start : start + 500]),
+                AccountRow.name_key.in_(keys[start : start + 500]),
+            )
+        )
+        for row in session.scalars(query.order_by(AccountRow.id)):
+            known[("id", row.id)] = row
+            known.setdefault(("name", row.name_key), row)
+    return known
 
 
-def _new_id(session: Session, item: AccountIn) -> str:
+def _new_id(session: Session, item: AccountIn, known: dict[tuple[str, str], AccountRow]) -> str:
     base = candidate = account_id(item)
     n = 1
-    while session.get(AccountRow, candidate) is not None:
+    while ("id", candidate) in known or session.get(AccountRow, candidate) is not None:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
@@ -205,18 +214,3 @@ def _moved(session: Session) -> None:
 def _may_write(actor: Actor) -> None:
     if actor.role not in ("manager", "admin"):
         raise Forbidden("only a manager or an admin may change accounts")
-
-
-def account_dict(row: AccountRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "domains": list(row.domains or ()),
-        "owner": row.owner,
-        "tier": row.tier,
-        "industry": row.industry,
-        "employees": row.employees,
-        "country": row.country,
-        "parent": row.parent,
-        "updated_at": row.updated_at,
-    }

@@ -37,23 +37,39 @@ BATCH = 500
 SHOWN_ERRORS = 100  # errors listed in an answer; the report file has them all
 
 
+ErrorSink = Callable[[int, str], None]  # (line, reason): a row refused, or kept with a note
+
+
 @dataclass
-class ImportReport:
-    """What an import did: rows read, leads added and what became of them, rows refused."""
+class Refusals:
+    """The rows an import read and those it refused: all counted, the first SHOWN_ERRORS kept."""
 
     rows: int = 0
+    failed: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def refuser(self, on_error: ErrorSink | None) -> ErrorSink:
+        """A row refused: counted, kept while few, and passed on (to the error report)."""
+
+        def refuse(line: int, reason: str) -> None:
+            self.failed += 1
+            if len(self.errors) < SHOWN_ERRORS:
+                self.errors.append((line, reason))
+            if on_error is not None:
+                on_error(line, reason)
+
+        return refuse
+
+
+@dataclass
+class ImportReport(Refusals):
+    """What an import did: rows read, leads added and what became of them, rows refused."""
+
     added: int = 0
     already: int = 0  # imported before (same external_id or same values)
     outcomes: Counter[str] = field(default_factory=Counter)  # status of each added lead
-    failed: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)  # the first SHOWN_ERRORS
     notes: int = 0  # rows kept with a value dropped (a transform that failed)
     dry_run: bool = False
-
-    def error(self, line: int, reason: str) -> None:
-        self.failed += 1
-        if len(self.errors) < SHOWN_ERRORS:
-            self.errors.append((line, reason))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,9 +82,6 @@ class ImportReport:
             "errors": [{"line": line, "reason": reason} for line, reason in self.errors],
             "dry_run": self.dry_run,
         }
-
-
-ErrorSink = Callable[[int, str], None]  # (line, reason): a row refused, or kept with a note
 
 
 def import_leads(
@@ -91,11 +104,7 @@ def import_leads(
         policy = svc.policies.active(session)
     mapping = policy.intake.get(source) if policy is not None else None
 
-    def refuse(line: int, reason: str) -> None:
-        report.error(line, reason)
-        if on_error is not None:
-            on_error(line, reason)
-
+    refuse = report.refuser(on_error)
     take = _predict if dry_run else _take
     waiting: list[tuple[int, NewLead]] = []
     for item in _rows(file, on_progress):
@@ -186,10 +195,10 @@ def _predict(
     svc.accounts.refresh(svc.store)
     with svc.store.reading() as session:
         policy = svc.policies.active(session)
-        known = routing.known_leads(session, news)
+        known = routing.KnownLeads.of(session, news)
         accounts = svc.accounts.index(session, policy.matching) if policy is not None else None
     for new in news:
-        if routing.is_known(known, new):
+        if known.find(new) is not None:
             report.already += 1
             continue
         prepared = prepare(new.fields, policy, accounts)
@@ -247,12 +256,9 @@ def mapped_lead(
 
 
 @dataclass
-class AccountImport:
-    rows: int = 0
+class AccountImport(Refusals):
     created: int = 0
     updated: int = 0
-    failed: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 def import_accounts(
@@ -268,13 +274,7 @@ def import_accounts(
     (separated by spaces, commas, semicolons or |), owner, tier, industry, employees,
     country, parent."""
     report = AccountImport()
-
-    def refuse(line: int, reason: str) -> None:
-        report.failed += 1
-        if len(report.errors) < SHOWN_ERRORS:
-            report.errors.append((line, reason))
-        if on_error is not None:
-            on_error(line, reason)
+    refuse = report.refuser(on_error)
 
     waiting: list[tuple[int, AccountIn]] = []
     for item in _rows(file, on_progress):

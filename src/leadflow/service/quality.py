@@ -39,16 +39,13 @@ def prepare_lead(
 ) -> Prepared:
     """Clean, screen (unless restoring), identify and score a lead under the active policy."""
     policy = txn.policy
-    accounts = None
-    if policy is not None:
-        accounts = txn.svc.accounts.index(txn.session, policy.matching)
 
     def find(keys: Keys) -> Duplicate | None:
         assert policy is not None and policy.dedupe is not None
         since = received_at - timedelta(seconds=policy.dedupe.window)
         return find_duplicate(txn, keys, policy, since)
 
-    return prepare(fields, policy, accounts, find, screen=screen)
+    return prepare(fields, policy, txn.accounts(), find, screen=screen)
 
 
 def find_duplicate(

@@ -25,6 +25,7 @@ from leadflow.core.decide import Decision, Outcome, decide
 from leadflow.core.lead import Lead
 from leadflow.core.policy import Policy
 from leadflow.core.state import Assigned, Change, RoutingState
+from leadflow.quality.accounts import AccountIndex
 from leadflow.quality.pipeline import Prepared, merged
 from leadflow.service import outbox, quality, sla
 from leadflow.service.context import Services
@@ -122,6 +123,7 @@ class RoutingTxn:
     policy: Policy | None
     version: int | None = None  # set when the transaction changed routing state
     _state: RoutingState | None = None
+    _accounts: AccountIndex | None = None
     _events: list[dict[str, Any]] = field(default_factory=list)
     _jobs: list[dict[str, Any]] = field(default_factory=list)
     _touched: Touched = field(default_factory=Touched)  # routing rows to write at the commit
@@ -136,6 +138,14 @@ class RoutingTxn:
         if self._state is None:
             self._state = self.svc.routing.state_for(self.session, self.clock, self.policy)
         return self._state
+
+    def accounts(self) -> AccountIndex | None:
+        """The account index for this transaction, looked up once (the policy is known)."""
+        if self.policy is None:
+            return None
+        if self._accounts is None:
+            self._accounts = self.svc.accounts.index(self.session, self.policy.matching)
+        return self._accounts
 
     def save(self, changes: tuple[Change, ...]) -> None:
         if not changes:  # nurture, queued, unassigned: no routing state changes, no reload
@@ -258,20 +268,23 @@ def _take_in_one_transaction(svc: Services, batch: list[_Waiting]) -> list[Route
     with svc.store.writing() as session:
         # under the routing lock: retries cannot both insert
         txn = begin_routing(svc, session, expected=len(batch))
-        seen = _Seen.of(session, [waiting.new for waiting in batch]) if len(batch) > 1 else None
+        seen = (
+            KnownLeads.of(session, [waiting.new for waiting in batch]) if len(batch) > 1 else None
+        )
         results = [_take(txn, waiting.new, waiting.actor, seen) for waiting in batch]
     commit_routing(svc, txn)
     return results
 
 
 @dataclass
-class _Seen:
-    """The leads a batch's keys name, found in one query, and those the batch adds."""
+class KnownLeads:
+    """The stored leads a batch's idempotency keys and external ids name, found in one query,
+    and those the batch adds (a retry later in the same batch finds them)."""
 
     by_key: dict[tuple[str, str], LeadRow]
 
     @classmethod
-    def of(cls, session: Session, news: list[NewLead]) -> _Seen:
+    def of(cls, session: Session, news: list[NewLead]) -> KnownLeads:
         idem = [n.idempotency_key for n in news if n.idempotency_key is not None]
         external = [n.external_id for n in news if n.external_id is not None]
         found: dict[tuple[str, str], LeadRow] = {}
@@ -293,15 +306,6 @@ class _Seen:
         self.by_key.update(dict.fromkeys(_keys_of(row), row))
 
 
-def known_leads(session: Session, news: list[NewLead]) -> _Seen:
-    """The stored leads that these new leads' idempotency keys or external ids name."""
-    return _Seen.of(session, news)
-
-
-def is_known(known: _Seen, new: NewLead) -> bool:
-    return known.find(new) is not None
-
-
 def _keys_of(lead: NewLead | LeadRow) -> list[tuple[str, str]]:
     keys = []
     if lead.idempotency_key is not None:
@@ -311,7 +315,7 @@ def _keys_of(lead: NewLead | LeadRow) -> list[tuple[str, str]]:
     return keys
 
 
-def _take(txn: RoutingTxn, new: NewLead, actor: Actor, seen: _Seen | None = None) -> Routed:
+def _take(txn: RoutingTxn, new: NewLead, actor: Actor, seen: KnownLeads | None = None) -> Routed:
     """One lead inside an open routing transaction: a replay, or stored and routed.
 
     `seen`: a batch's known leads, found at once (else each lead looks its keys up)."""

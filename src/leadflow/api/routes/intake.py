@@ -6,7 +6,6 @@ and Zapier send) are both taken. The answer is the same as `POST /leads`: the le
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -16,8 +15,8 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
 from leadflow.api.metrics import Metrics, get_metrics
+from leadflow.api.routes.leads import RETRY_ANSWER, take_in
 from leadflow.api.schemas import LeadRouted
-from leadflow.service import routing
 from leadflow.service.context import Services
 from leadflow.service.errors import Invalid
 from leadflow.service.imports import mapped_lead
@@ -51,12 +50,7 @@ async def form_or_json(request: Request) -> dict[str, Any]:
     return data
 
 
-@router.post(
-    "/{source}",
-    status_code=201,
-    response_model=LeadRouted,
-    responses={200: {"model": LeadRouted, "description": "A retry: the first answer again."}},
-)
+@router.post("/{source}", status_code=201, response_model=LeadRouted, responses=RETRY_ANSWER)
 def post_intake(
     source: Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")],
     raw: Annotated[dict[str, Any], Depends(form_or_json)],
@@ -68,9 +62,4 @@ def post_intake(
 ) -> LeadRouted:
     """Map the body by the policy's `intake.<source>`, store the lead and route it."""
     new = mapped_lead(services, source, raw, idempotency_key)
-    started = time.perf_counter()
-    routed = routing.intake(services, new, actor)
-    metrics.intake(routed, time.perf_counter() - started)
-    if routed.replayed:
-        response.status_code = 200
-    return LeadRouted(**routed.as_dict())
+    return take_in(services, metrics, new, actor, response)

@@ -56,12 +56,24 @@ async def raw_payload(request: Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-@router.post(
-    "",
-    status_code=201,
-    response_model=LeadRouted,
-    responses={200: {"model": LeadRouted, "description": "A retry: the first answer again."}},
-)
+RETRY_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"model": LeadRouted, "description": "A retry: the first answer again."}
+}
+
+
+def take_in(
+    services: Services, metrics: Metrics, new: NewLead, actor: Actor, response: Response
+) -> LeadRouted:
+    """Intake's answer, whatever door the lead came in by: 201, or 200 for a retry."""
+    started = time.perf_counter()
+    routed = routing.intake(services, new, actor)
+    metrics.intake(routed, time.perf_counter() - started)
+    if routed.replayed:
+        response.status_code = 200
+    return _routed(routed)
+
+
+@router.post("", status_code=201, response_model=LeadRouted, responses=RETRY_ANSWER)
 def post_lead(
     lead: LeadCreate,
     payload: Annotated[dict[str, Any], Depends(raw_payload)],
@@ -80,12 +92,7 @@ def post_lead(
         idempotency_key=idempotency_key,
         received_at=lead.received_at,
     )
-    started = time.perf_counter()
-    routed = routing.intake(services, new, actor)
-    metrics.intake(routed, time.perf_counter() - started)
-    if routed.replayed:
-        response.status_code = 200
-    return _routed(routed)
+    return take_in(services, metrics, new, actor, response)
 
 
 @router.get("/{lead_id}", response_model=LeadDetail)

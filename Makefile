@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench bench-service bench-worker bench-match postgres clean
+.PHONY: run test lint types unit bench bench-service bench-worker bench-match postgres browser \
+	screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +22,7 @@ run: $(STAMP)
 
 # The database tests run on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, trust
 # auth): start the machine's cluster when it is installed but down; fail loudly when absent.
-test: $(STAMP) lint types postgres
+test: $(STAMP) lint types postgres browser
 	$(BIN)/python -m pytest -q
 
 postgres:
@@ -29,9 +30,15 @@ postgres:
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@pg_isready -h 127.0.0.1 -p 5432
 
+# The console's browser tests drive Debian's Chromium (Playwright cannot download its own here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+	@test -x /usr/bin/chromium
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 types: $(STAMP)
 	$(BIN)/mypy

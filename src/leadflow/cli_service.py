@@ -79,6 +79,7 @@ def serve(
         store.close()
     os.environ["LEADFLOW_IN_PROCESS_WORKER"] = "true" if worker else "false"  # for the app
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print(f"leadflow console: http://{shown}:{port}/", highlight=False)
     console.print(f"leadflow API docs: http://{shown}:{port}/docs", highlight=False)
     uvicorn.run(
         "leadflow.cli_service:app_from_env",
@@ -190,13 +191,14 @@ def demo(
     if out is not None:
         errors.print("error: --out goes with --simulate", highlight=False)
         raise typer.Exit(2)
-    from leadflow.demo.load import load_demo
+    from leadflow.demo.load import demo_logins, load_demo
     from leadflow.service.keys import create_key
 
     svc = env_services()
     try:
         loaded = load_demo(svc)
         key = create_key(svc, "admin", "demo-admin", by="demo")
+        logins = demo_logins(svc)
     finally:
         svc.store.close()
     if loaded.skipped:
@@ -207,6 +209,9 @@ def demo(
         by_status = ", ".join(f"{n} {s}" for s, n in loaded.statuses.most_common())
         console.print(f"Routed {loaded.leads} demo leads: {by_status}.", highlight=False)
     console.print(f"Admin API key (shown once): {key.token}", highlight=False, soft_wrap=True)
+    console.print(f"Console sign-in at {Settings().public_url}/login:", highlight=False)
+    for email, role, password in logins:
+        console.print(f"  {role:<8} {email:<20} password {password}", highlight=False)
 
 
 def worker(

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         "kept in the database, so links survive restarts.",
     )
     action_link_hours: float = Field(default=72.0, gt=0, description="Action links expire.")
+    session_idle_minutes: float = Field(
+        default=12 * 60,
+        gt=0,
+        description="A console session that has not been used for this long ends (sign in again).",
+    )
 
     # Email (the `email` channel and acknowledgments to prospects).
     smtp_host: str = "localhost"

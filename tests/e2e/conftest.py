@@ -117,3 +117,6 @@ def worker(services: Services, notifier: RecordingNotifier) -> Iterator[Worker]:
     worker = Worker(services, notifier, name="test-worker", senders=2)  # type: ignore[arg-type]
     yield worker
     worker.stop()
+
+
+from browser import browser, console  # noqa: E402, F401  # the console's browser fixtures

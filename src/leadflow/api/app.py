@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 import leadflow
+from leadflow import console
 from leadflow.api.errors import BodyLimit, install_error_handlers
 from leadflow.api.metrics import Metrics
 from leadflow.api.routes import accounts, actions, health, intake, jobs, keys, leads, policy, reps
@@ -93,6 +94,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(actions.router, include_in_schema=False)
     app.include_router(health.router, include_in_schema=False)
+    console.install(app)  # the pages at `/`, on the same use cases
     return app
 
 

@@ -25,6 +25,7 @@ class PolicyVersionPublic(BaseModel):
     created_at: datetime
     created_by: str
     activated_at: datetime | None
+    message: str | None = Field(default=None, description="Why it was published.")
 
 
 class PolicyPublic(PolicyVersionPublic):

@@ -10,6 +10,7 @@ it is, so that running it again (as `make run` does) is harmless.
 from __future__ import annotations
 
 import csv
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -100,3 +101,29 @@ def _demo_leads(timezone: str) -> list[tuple[datetime, str, dict[str, Any]]]:
             node[leaf] = value
         out.append((parse_local(row["received_at"], timezone), row["id"], payload))
     return out
+
+
+DEMO_LOGINS = (  # email, role, rep, name: an admin, the demo team's manager, and one rep
+    ("admin@example.com", "admin", None, "Demo Admin"),
+    ("maria@example.com", "manager", None, "Maria Moreno"),
+    ("alice@example.com", "rep", "alice", "Alice Adams"),
+)
+
+
+def demo_logins(svc: Services) -> list[tuple[str, str, str]]:
+    """Console logins for the demo, each with a new password (as the demo makes a new key
+    each run): (email, role, password)."""
+    from leadflow.service import users
+    from leadflow.service.errors import NotFound
+
+    made = []
+    for email, role, rep, name in DEMO_LOGINS:
+        password = secrets.token_urlsafe(12)
+        try:
+            users.get_user(svc, email)
+        except NotFound:
+            users.add_user(svc, email, password, role, rep, name, by="demo")
+        else:
+            users.set_password(svc, email, password, by="demo")
+        made.append((email, role, password))
+    return made

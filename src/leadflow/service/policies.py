@@ -30,6 +30,8 @@ from leadflow.store.tables import AuditRow, PolicyVersionRow
 
 log = logging.getLogger("leadflow.policy")
 
+MESSAGE_MAX = 500  # a version's message, as the column holds it
+
 
 @dataclass(frozen=True)
 class PolicyVersion:
@@ -42,6 +44,7 @@ class PolicyVersion:
     created_by: str
     activated_at: datetime | None
     text: str | None = None
+    message: str | None = None  # why it was published, as its author said
 
 
 @dataclass(frozen=True)
@@ -82,14 +85,22 @@ def list_versions(svc: Services) -> list[PolicyVersion]:
 
 
 def publish_policy(
-    svc: Services, text: str, actor: Actor, filename: str = "policy.yaml"
+    svc: Services,
+    text: str,
+    actor: Actor,
+    filename: str = "policy.yaml",
+    message: str | None = None,
 ) -> Published:
     """Validate a policy and publish it as the next version, active at once.
 
     A policy with any error is refused as a whole (`Invalid` with every problem, each at its
-    line), so a bad policy never reaches routing; warnings do not stop it.
+    line), so a bad policy never reaches routing; warnings do not stop it. `message` says
+    why, for the history.
     """
     _admin_only(actor, "publish a policy")
+    message = (message or "").strip() or None
+    if message is not None and len(message) > MESSAGE_MAX:
+        raise Invalid(f"message: at most {MESSAGE_MAX} characters", field="message")
     policy, problems = check_policy(text, filename)
     if policy is None:
         errors = sum(p.severity == "error" for p in problems)
@@ -108,6 +119,7 @@ def publish_policy(
             active=False,
             created_at=now,
             created_by=actor.name,
+            message=message,
         )
         session.add(row)
         session.flush()
@@ -243,4 +255,5 @@ def _version(row: PolicyVersionRow, *, with_text: bool = False) -> PolicyVersion
         created_by=row.created_by,
         activated_at=row.activated_at,
         text=row.text if with_text else None,
+        message=row.message,
     )

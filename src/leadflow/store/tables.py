@@ -68,6 +68,7 @@ class PolicyVersionRow(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(120))
     activated_at: Mapped[datetime | None]
+    message: Mapped[str | None] = mapped_column(String(500))  # why it was published
 
 
 class RepStateRow(Base):
@@ -132,14 +133,14 @@ class LeadRow(Base):
     id: Mapped[str] = mapped_column(String(40), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    source: Mapped[str | None] = mapped_column(String(120))
+    source: Mapped[str | None] = mapped_column(String(120), index=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
     payload: Mapped[dict[str, Any]]  # as received
     fields: Mapped[dict[str, Any]]  # what rules read
     status: Mapped[str] = mapped_column(String(30), index=True)
     owner: Mapped[str | None] = mapped_column(String(120))
     pool: Mapped[str | None] = mapped_column(String(120), index=True)
-    rule: Mapped[str | None] = mapped_column(String(200))
+    rule: Mapped[str | None] = mapped_column(String(200), index=True)
     decision_id: Mapped[int | None]
     previous_owners: Mapped[list[Any]] = mapped_column(default=list)
     first_response: Mapped[dict[str, Any] | None]  # what an idempotent retry gets back
@@ -308,3 +309,48 @@ class InstanceRow(Base):
 
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class UserRow(Base):
+    """A person who signs in to the console: an email, a role and (for a rep) the rep they are.
+
+    The password is kept as an argon2 hash only. A user is never deleted, only disabled, so
+    that the names in timelines and the audit log keep meaning someone.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # lower-cased
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # admin | manager | rep
+    rep_id: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str | None] = mapped_column(String(60))  # None: the rep's, else the policy's
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: found by the SHA-256 of its cookie, ended by sign-out or idleness."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class SignInRow(Base):
+    """A failed sign-in, by email: enough of them in a while and sign-in for it waits."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_email_at", "email", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime]

@@ -55,7 +55,14 @@ def get_policy(services: Svc, actor: Manager) -> PolicyPublic:
     openapi_extra=YAML_BODY,
     responses={422: {"description": "The policy has errors: `problems`, each at its line."}},
 )
-async def put_policy(request: Request, services: Svc, actor: Admin) -> PolicyPublished:
+async def put_policy(
+    request: Request,
+    services: Svc,
+    actor: Admin,
+    message: Annotated[
+        str | None, Query(max_length=500, description="Why: shown in the history.")
+    ] = None,
+) -> PolicyPublished:
     """Validate the YAML and publish it as the next version, active at once (admin only)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in YAML_TYPES:
@@ -67,7 +74,9 @@ async def put_policy(request: Request, services: Svc, actor: Admin) -> PolicyPub
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the policy is not UTF-8 text") from None
-    published = await run_in_threadpool(policies.publish_policy, services, text, actor)
+    published = await run_in_threadpool(
+        policies.publish_policy, services, text, actor, "policy.yaml", message
+    )
     return PolicyPublished(
         policy=PolicyPublic.model_validate(asdict(published.version)),
         warnings=[PolicyProblem(**policies.problem_dict(p)) for p in published.warnings],

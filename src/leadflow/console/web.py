@@ -36,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow.api.deps import get_services
+from leadflow.console import words
 from leadflow.service import users
 from leadflow.service.context import Services
 from leadflow.service.errors import ServiceError
@@ -224,6 +225,12 @@ def _env() -> Environment:
     env.filters["local"] = local
     env.filters["iso"] = iso
     env.filters["urlquote"] = lambda v: quote(str(v), safe="")
+    env.filters["status_label"] = words.status_label
+    env.filters["status_kind"] = words.status_kind
+    env.filters["event_label"] = words.event_label
+    env.globals["SLA_LABELS"] = words.SLA_LABELS
+    env.globals["SLA_KINDS"] = words.SLA_KINDS
+    env.globals["OUTCOMES"] = words.OUTCOMES
     env.globals["query_string"] = query_string
     env.globals["csrf_field"] = lambda csrf: Markup(
         f'<input type="hidden" name="{CSRF_FIELD}" value="{Markup.escape(csrf)}">'

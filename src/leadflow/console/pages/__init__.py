@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from leadflow.console.pages import signin
+from leadflow.console.pages import admin, home, inbox, leads, policy, queues, signin, team
 
-ROUTERS = [signin.router]
+ROUTERS = [
+    signin.router,
+    home.router,
+    inbox.router,
+    leads.router,
+    team.router,
+    policy.router,
+    queues.router,
+    admin.router,
+]

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint types unit bench bench-service bench-worker bench-match postgres browser \
-	screenshots clean
+	screenshots bench-console clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,14 @@ bench-worker: $(STAMP) postgres
 # Account matching on 100,000 accounts built from ../shared/data/companies (when present).
 bench-match: $(STAMP)
 	$(BIN)/python bench/match_bench.py
+
+# A PNG of every console page with the demo data, into docs/screenshots/ (docs/console.md).
+screenshots: $(STAMP) browser
+	$(BIN)/python scripts/screenshots.py
+
+# The console's pages with 100,000 leads and 200 reps stored (SQLite): p95 per page.
+bench-console: $(STAMP)
+	$(BIN)/python bench/console_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -7,10 +7,13 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, select, text
 
 from leadflow.service.context import Services
-from leadflow.store.migrate import upgrade
+from leadflow.store.migrate import alembic_config, upgrade
 from leadflow.store.tables import Base, LeadRow, RoutingClockRow
 
 
@@ -34,7 +37,25 @@ def test_migrating_twice_changes_nothing_and_keeps_one_routing_clock_row(
         heads = session.connection().exec_driver_sql("SELECT version_num FROM alembic_version")
         versions = [row[0] for row in heads]
     assert [tuple(row) for row in clocks] == [(1, 0)]
-    assert versions == ["0004"]
+    assert versions == [
+        ScriptDirectory.from_config(alembic_config(svc.store.engine)).get_current_head()
+    ]
+
+
+def test_the_migrated_schema_is_the_model_column_for_column_and_index_for_index(
+    make_services: Callable[[], Services],
+) -> None:
+    svc = make_services()
+    upgrade(svc.store.engine)
+    with svc.store.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, Base.metadata)
+    # Types are compared loosely by Alembic across dialects; what must never drift is which
+    # tables, columns and indexes exist.
+    kinds = [
+        d for d in differences if not isinstance(d, list) and d[0].startswith(("add_", "remove_"))
+    ]
+    assert kinds == []
 
 
 def test_migrating_again_keeps_the_routing_state_and_leads(
@@ -56,7 +77,7 @@ import sys, time
 from alembic.runtime.migration import MigrationContext
 from leadflow.settings import Settings
 from leadflow.store.engine import make_engine
-from leadflow.store.migrate import upgrade
+from leadflow.store.migrate import alembic_config, upgrade
 
 create = MigrationContext._ensure_version_table
 def slow_create(self, *args, **kwargs):

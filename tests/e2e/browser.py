@@ -185,12 +185,27 @@ def prepare(database_url: str, policy: str = POLICY) -> str:
 
 
 @pytest.fixture
-def console(tmp_path: Path) -> Iterator[Console]:
+def console_policy() -> str:
+    """The policy `console` publishes: a test module defines its own fixture of this name for
+    another one (junk rules, channels, a pool that holds)."""
+    return POLICY
+
+
+@pytest.fixture
+def console_env() -> dict[str, str]:
+    """More environment for the served process (`LEADFLOW_DELIVERY_ATTEMPTS`, a channel's
+    `${VAR}`): a test module defines its own fixture of this name to add some."""
+    return {}
+
+
+@pytest.fixture
+def console(tmp_path: Path, console_policy: str, console_env: dict[str, str]) -> Iterator[Console]:
     """A fresh database with the test policy and a user per role, served by a real process."""
     require_browser()
     url = f"sqlite:///{tmp_path / 'leadflow.sqlite'}"
-    key = prepare(url)
-    server = Server(url, tmp_path / "server.log", env={"LEADFLOW_HELD_CHECK_SECONDS": "0"})
+    key = prepare(url, console_policy)
+    env = {"LEADFLOW_HELD_CHECK_SECONDS": "0", **console_env}
+    server = Server(url, tmp_path / "server.log", env=env)
     served = Console(server.start(), key)
     try:
         yield served

@@ -119,4 +119,4 @@ def worker(services: Services, notifier: RecordingNotifier) -> Iterator[Worker]:
     worker.stop()
 
 
-from browser import browser, console  # noqa: E402, F401  # the console's browser fixtures
+from browser import browser, console, console_env, console_policy  # noqa: E402, F401

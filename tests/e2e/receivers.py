@@ -95,8 +95,8 @@ class Request:
 class HookServer:
     """An HTTP server that keeps every POST; `delay` seconds before it answers."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()  # a port given: one a test pointed a channel at first
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         self.delay = 0.0

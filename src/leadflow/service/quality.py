@@ -20,6 +20,7 @@ from leadflow.core.policy import Matching, Policy
 from leadflow.quality.accounts import Account, AccountIndex
 from leadflow.quality.identity import Duplicate, Keys, stored_key
 from leadflow.quality.pipeline import Prepared, prepare
+from leadflow.store.search import search_text
 from leadflow.store.tables import AccountBookRow, AccountReviewRow, AccountRow, LeadRow
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ def keep(txn: RoutingTxn, row: LeadRow, prepared: Prepared, review: bool = True)
     row.junk_reason = prepared.junk[:300] if prepared.junk else None
     row.account_id = prepared.account.account.id if prepared.account else None
     row.score, row.tier = prepared.score, prepared.tier  # tier names: 60 at most (policy check)
+    row.search = search_text(prepared.fields, row.payload)  # the console's lead search
     if prepared.review is not None and review:
         match = prepared.review
         txn.session.add(

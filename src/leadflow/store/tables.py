@@ -168,6 +168,9 @@ class LeadRow(Base):
     account_id: Mapped[str | None] = mapped_column(String(200), index=True)
     score: Mapped[float | None]
     tier: Mapped[str | None] = mapped_column(String(60))
+    # What the console's search looks in (`store.search`): email, name and company, folded.
+    # Indexed so that SQLite scans the narrow index, not the wide table, to find matches.
+    search: Mapped[str | None] = mapped_column(String(1000), index=True)
 
 
 class AccountRow(Base):
@@ -354,3 +357,64 @@ class SignInRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320))
     at: Mapped[datetime]
+
+
+class LeadFactRow(Base):
+    """A lead's facts for reporting, flat (`reports.facts`): what every report counts.
+
+    Derived from the lead and its timeline by `reports.facts.derive`, and kept up to date by
+    `service.reports.refresh_facts`; never written by routing itself. A replay's facts go into
+    the same table in an in-memory database, so one set of queries serves both.
+    """
+
+    __tablename__ = "lead_facts"
+
+    lead_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    received_at: Mapped[datetime]
+    received_epoch: Mapped[int] = mapped_column(Integer, index=True)
+    source: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(30))
+    tier: Mapped[str | None] = mapped_column(String(60))
+    rep: Mapped[str | None] = mapped_column(String(120))
+    pool: Mapped[str | None] = mapped_column(String(120))
+    rule: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(String(120))
+    assigned_at: Mapped[datetime | None]
+    assign_seconds: Mapped[float | None]
+    assign_bucket: Mapped[int | None]
+    touch_at: Mapped[datetime | None]
+    touch_seconds: Mapped[float | None]
+    touch_bucket: Mapped[int | None]
+    touch_business_seconds: Mapped[float | None]
+    touch_business_bucket: Mapped[int | None]
+    sla_tier: Mapped[str | None] = mapped_column(String(120))
+    sla_status: Mapped[str | None] = mapped_column(String(20))
+    reminders: Mapped[int] = mapped_column(default=0)
+    escalations: Mapped[int] = mapped_column(default=0)
+    reassignments: Mapped[int] = mapped_column(default=0)
+    rejections: Mapped[int] = mapped_column(default=0)
+    accepted_at: Mapped[datetime | None]
+    meeting_at: Mapped[datetime | None]
+    qualified_at: Mapped[datetime | None]
+    won_at: Mapped[datetime | None]
+    lost_at: Mapped[datetime | None]
+    won_value: Mapped[float | None]
+    meeting_bucket: Mapped[int | None]
+    won_bucket: Mapped[int | None]
+    held_seconds: Mapped[float | None]
+    merged: Mapped[bool] = mapped_column(default=False)
+    junk_reason: Mapped[str | None] = mapped_column(String(300))
+    account: Mapped[str | None] = mapped_column(String(20))
+    bounced: Mapped[bool] = mapped_column(default=False)
+    covered: Mapped[int] = mapped_column(default=0)
+
+
+class LeadFactReasonRow(Base):
+    """Why a lead was rejected or reassigned, one row each time (`reports.facts`)."""
+
+    __tablename__ = "lead_fact_reasons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # reject | reassign
+    reason: Mapped[str] = mapped_column(String(300))

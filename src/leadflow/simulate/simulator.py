@@ -100,6 +100,11 @@ class Simulator:
         self.summary.finish(sum(len(q) for q in self.held.values()))
         return self.summary
 
+    def advance(self, until: float) -> None:
+        """Let time pass to `until` with no new item: held leads are placed and SLA clocks act
+        as they come due. A replay of stored leads stops at now, where live routing stands."""
+        self._advance(until)
+
     def step(self, item: TimelineItem) -> None:
         at, wake, clocks = item.at, self.wake, self.clocks
         if (wake is not None and wake <= at) or (

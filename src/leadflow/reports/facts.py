@@ -12,8 +12,9 @@ What counts as what (the timeline's event types are `service.routing`'s and `ser
 - first touch: the first of contacted, meeting booked, qualified, disqualified, won, lost
   (`core.sla.MEETS`); time to first touch runs from the first assignment, in wall time and in
   the toucher's working time as the SLA clock counted it;
-- reassigned: routed again after a rejection or by a manager, or moved on an SLA breach; each
-  with its reason (`rejected`, `reassigned`, `sla_breach`);
+- reassigned: routed again after a rejection or by a manager, moved on an SLA breach, or moved
+  to a named rep by a manager; each with its reason (`rejected`, `reassigned`, `sla_breach`,
+  `manual`);
 - held: from the first time it was held for a pool to its first assignment;
 - stages: the first time of each of accepted, meeting booked, qualified, won, lost.
 """
@@ -150,6 +151,7 @@ def derive(lead: LeadSnapshot, events: Sequence[Event]) -> LeadFacts:
         covered=covered_bits(lead.fields),
     )
     held_since = None
+    moving = False  # a reassignment was announced: the next `assigned` is its outcome
     for event in events:
         kind = event.type
         if kind == "assigned":
@@ -158,12 +160,17 @@ def derive(lead: LeadSnapshot, events: Sequence[Event]) -> LeadFacts:
                 facts.rep = event.data.get("rep")
                 facts.pool = event.data.get("pool")
                 facts.rule = event.data.get("rule")
+            elif not moving:  # a manager moved it to a named rep: no routing event before
+                facts.reassignments += 1
+                facts.reassign_reasons.append("manual")
             facts.owner = event.data.get("rep")
+            moving = False
         elif kind == "queued" and held_since is None and facts.assigned_at is None:
             held_since = event.at
         elif kind in MEETS and facts.touch_at is None and facts.assigned_at is not None:
             facts.touch_at = _when(event)
         elif kind in REASSIGNING:
+            moving = True
             facts.reassignments += 1
             facts.reassign_reasons.append(REASSIGNING[kind] or str(event.data.get("reason")))
         elif kind == "rejected":

@@ -1,0 +1,141 @@
+"""Reports on live history: the facts of changed leads brought up to date, then one engine.
+
+Routing never writes `lead_facts`: it would cost every lead an extra write under the routing
+lock. Instead `refresh_facts` derives the facts of every lead whose timeline moved since the
+last refresh (`reports.facts.derive`, the one derivation), in batches, and a report runs it
+first, so it counts what is committed now. Which leads moved is found by the timeline's ids: a
+lead changes only with an event. The last id seen is kept in `instance` (`report_facts_mark`).
+On PostgreSQL ids are taken before commit, so a transaction may commit an id below one already
+seen; each refresh looks back `LOOKBACK` ids past its mark, and deriving a lead twice is
+harmless (its row is replaced).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from leadflow.reports.engine import Query, summary
+from leadflow.reports.facts import Event, LeadFacts, LeadSnapshot, derive
+from leadflow.service.context import Services
+from leadflow.service.errors import Forbidden
+from leadflow.service.routing import Actor
+from leadflow.store.tables import (
+    InstanceRow,
+    LeadEventRow,
+    LeadFactReasonRow,
+    LeadFactRow,
+    LeadRow,
+)
+
+log = logging.getLogger("leadflow.reports")
+
+MARK = "report_facts_mark"
+LOOKBACK = 2000  # ids: how far before its mark a refresh looks on PostgreSQL
+BATCH = 1000  # leads derived per transaction
+
+
+def report_summary(
+    svc: Services, actor: Actor, query: Query, bucket: str = "day"
+) -> dict[str, Any]:
+    """The summary of a period for managers and admins, on facts brought up to date first."""
+    if actor.role not in ("manager", "admin"):
+        raise Forbidden(f"a {actor.role} may not read reports")
+    refresh_facts(svc)
+    with svc.store.reading() as session:
+        return summary(session.connection(), query, bucket)
+
+
+def refresh_facts(svc: Services) -> int:
+    """Derive the facts of every lead whose timeline moved since the last refresh; how many."""
+    with svc.store.reading() as session:
+        mark = _mark(session)
+        top = session.scalar(select(func.max(LeadEventRow.id))) or 0
+    if top <= mark:
+        return 0
+    since = mark - LOOKBACK if not svc.store.is_sqlite and mark else mark
+    done, after = 0, ""
+    while True:  # leads in id order, a batch at a time (keyset: no OFFSET rescans)
+        with svc.store.reading() as session:
+            ids = list(
+                session.scalars(
+                    select(LeadEventRow.lead_id)
+                    .where(LeadEventRow.id > since, LeadEventRow.id <= top)
+                    .where(LeadEventRow.lead_id > after)
+                    .group_by(LeadEventRow.lead_id)
+                    .order_by(LeadEventRow.lead_id)
+                    .limit(BATCH)
+                )
+            )
+        if not ids:
+            break
+        with svc.store.writing() as session:
+            _derive_and_store(session, ids)
+        done += len(ids)
+        after = ids[-1]
+    with svc.store.writing() as session:
+        _set_mark(session, top)
+    log.info("report.facts_refreshed leads=%d mark=%d", done, top)
+    return done
+
+
+def _derive_and_store(session: Session, lead_ids: Sequence[str]) -> None:
+    leads = session.scalars(select(LeadRow).where(LeadRow.id.in_(lead_ids))).all()
+    timelines: dict[str, list[Event]] = defaultdict(list)
+    for row in session.scalars(
+        select(LeadEventRow)
+        .where(LeadEventRow.lead_id.in_(lead_ids))
+        .order_by(LeadEventRow.lead_id, LeadEventRow.id)
+    ):
+        timelines[row.lead_id].append(Event(row.at, row.type, row.data or {}))
+    facts = [derive(snapshot(lead), timelines[lead.id]) for lead in leads]
+    replace_facts(session, facts)
+
+
+def replace_facts(session: Session, facts: Sequence[LeadFacts]) -> None:
+    """Write these leads' facts (and reasons), replacing what was there for them."""
+    ids = [f.lead_id for f in facts]
+    if not ids:
+        return
+    session.execute(delete(LeadFactReasonRow).where(LeadFactReasonRow.lead_id.in_(ids)))
+    session.execute(delete(LeadFactRow).where(LeadFactRow.lead_id.in_(ids)))
+    session.execute(insert(LeadFactRow), [f.as_row() for f in facts])
+    reasons = [r for f in facts for r in f.reason_rows()]
+    if reasons:
+        session.execute(insert(LeadFactReasonRow), reasons)
+
+
+def snapshot(row: LeadRow) -> LeadSnapshot:
+    """What reporting reads of a stored lead itself."""
+    return LeadSnapshot(
+        id=row.id,
+        received_at=row.received_at,
+        source=row.source,
+        status=row.status,
+        tier=row.tier,
+        fields=row.fields or {},
+        sla_tier=row.sla_tier,
+        sla_status=row.sla_status,
+        first_touch_business_seconds=row.first_touch_business_seconds,
+        duplicate_of=row.duplicate_of,
+        junk_reason=row.junk_reason,
+        account_id=row.account_id,
+    )
+
+
+def _mark(session: Session) -> int:
+    value = session.scalar(select(InstanceRow.value).where(InstanceRow.name == MARK))
+    return int(value) if value else 0
+
+
+def _set_mark(session: Session, mark: int) -> None:
+    row = session.get(InstanceRow, MARK)
+    if row is None:
+        session.add(InstanceRow(name=MARK, value=str(mark)))
+    elif int(row.value) < mark:
+        row.value = str(mark)

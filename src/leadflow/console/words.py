@@ -72,6 +72,11 @@ EVENT_LABELS = {
     "sla.escalated": "Escalated to the manager",
     "notification.sent": "Message sent",
     "notification.dead": "Message failed for good",
+    # leads page: the other events a timeline holds
+    "notification.queued": "Message queued",
+    "notification.skipped": "Message not sent",
+    "account_accepted": "Account match accepted",
+    "account_rejected": "Account match rejected",
 }
 SLA_LABELS = {"pending": "Running", "met": "Met", "breached": "Breached"}
 SLA_KINDS = {"pending": "info", "met": "ok", "breached": "bad"}

@@ -32,6 +32,7 @@ _HEADLINES = {
     "sla.reminder": "First touch due soon",
     "sla.breached": "First touch missed",
     "prospect.acknowledgment": "Thanks for getting in touch",
+    "channel.test": "Test message from leadflow",  # an admin's test (`service.channels`)
 }
 
 

@@ -20,7 +20,18 @@ import leadflow
 from leadflow import console
 from leadflow.api.errors import BodyLimit, install_error_handlers
 from leadflow.api.metrics import Metrics
-from leadflow.api.routes import accounts, actions, health, intake, jobs, keys, leads, policy, reps
+from leadflow.api.routes import (
+    accounts,
+    actions,
+    health,
+    intake,
+    jobs,
+    keys,
+    leads,
+    policy,
+    reports,
+    reps,
+)
 from leadflow.api.uploads import UPLOAD_PATHS
 from leadflow.notify import Notifier
 from leadflow.service.context import Services
@@ -88,6 +99,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         policy.router,
         keys.router,
         jobs.router,
+        reports.router,
         health.router,
     ):
         api.include_router(resource)

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from leadflow.reports.engine import Query, summary
+from leadflow.reports.engine import Query, ReportError, summary
 from leadflow.reports.facts import Event, LeadFacts, LeadSnapshot, derive
+from leadflow.reports.periods import Period, PeriodError
 from leadflow.service.context import Services
-from leadflow.service.errors import Forbidden
+from leadflow.service.errors import Forbidden, Invalid
 from leadflow.service.routing import Actor
 from leadflow.store.tables import (
     InstanceRow,
@@ -38,6 +40,16 @@ log = logging.getLogger("leadflow.reports")
 MARK = "report_facts_mark"
 LOOKBACK = 2000  # ids: how far before its mark a refresh looks on PostgreSQL
 BATCH = 1000  # leads derived per transaction
+
+
+def make_query(
+    start: date, end: date, zone: str, group_by: str | None, filters: Mapping[str, str]
+) -> Query:
+    """A report's query, or `Invalid` naming the parameter that is wrong."""
+    try:
+        return Query(Period.of(start, end, zone), group_by or None, dict(filters))
+    except (PeriodError, ReportError) as error:
+        raise Invalid(str(error), field=error.field) from None
 
 
 def report_summary(

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from leadflow.cli_import import import_app
 from leadflow.cli_policy import policy_app
+from leadflow.cli_report import report
 from leadflow.cli_service import mount
 from leadflow.cli_users import user_app
 from leadflow.explain import explain as explain_record
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.add_typer(policy_app, name="policy")
 app.add_typer(import_app, name="import")
 app.add_typer(user_app, name="user")
+app.command()(report)
 mount(app)  # serve, demo, db, apikey
 
 console = Console()

@@ -1,0 +1,130 @@
+"""`leadflow report`: the live database's figures on the terminal, as JSON or as CSV.
+
+The same engine and tables as `GET /api/v1/reports/...`, on the database of
+`LEADFLOW_DATABASE_URL`. Without dates, the last 7 days up to today in `--tz`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from leadflow.cli_service import env_services
+
+console = Console()
+errors = Console(stderr=True)
+SHOWN = ("speed", "sla", "funnel", "routing", "quality")
+
+
+def report(
+    from_: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: 6 days ago).")
+    ] = None,
+    to: Annotated[str | None, typer.Option(help="Last day, inclusive (default: today).")] = None,
+    tz: Annotated[str, typer.Option(help="The zone of the days and hours.")] = "UTC",
+    group_by: Annotated[
+        str | None, typer.Option(help="source, rep, pool, rule, tier or hour.")
+    ] = None,
+    table: Annotated[
+        str | None,
+        typer.Option(help="One table: speed, sla, funnel, routing, quality, over_time."),
+    ] = None,
+    format: Annotated[str, typer.Option(help="table, json or csv.")] = "table",
+    bucket: Annotated[str, typer.Option(help="over_time by day, week or month.")] = "day",
+) -> None:
+    """Speed to lead, SLA, conversion, routing and lead quality for a period."""
+    from leadflow.reports.tables import TABLES
+    from leadflow.reports.tables import table as table_of
+    from leadflow.service.errors import Invalid
+    from leadflow.service.reports import make_query, report_summary
+    from leadflow.service.routing import SYSTEM
+    from leadflow.spreadsheet import csv_lines
+
+    if format not in ("table", "json", "csv"):
+        _fail(f"--format must be table, json or csv, not {format!r}")
+    if table is not None and table not in (*TABLES, "over_time"):
+        _fail(f"--table must be one of {', '.join((*TABLES, 'over_time'))}, not {table!r}")
+    if format == "csv" and table is None:
+        _fail("--format csv needs --table (one table a file)")
+    try:
+        today = datetime.now(ZoneInfo(tz)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        _fail(f"--tz: no time zone {tz!r}")
+    end = _day(to, "--to") if to else today
+    start = _day(from_, "--from") if from_ else end - timedelta(days=6)
+    svc = env_services()
+    try:
+        query = make_query(start, end, tz, group_by, {})
+        summary = report_summary(svc, SYSTEM, query, bucket)
+    except Invalid as exc:
+        _fail(exc.message)
+    finally:
+        svc.store.close()
+    if format == "json":
+        typer.echo(json.dumps(table_of(summary, table) if table else summary, indent=2))
+        return
+    if format == "csv":
+        assert table is not None
+        rows = table_of(summary, table)
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        sys.stdout.writelines(csv_lines(columns, ([r.get(c) for c in columns] for r in rows)))
+        return
+    period = summary["period"]
+    console.print(
+        f"[bold]leadflow report[/bold] {period['from']} to {period['to']} ({period['tz']})"
+        + (f", by {group_by}" if group_by else ""),
+        highlight=False,
+    )
+    for name in (table,) if table else SHOWN:
+        _render(name, table_of(summary, name))
+
+
+def _render(name: str, rows: list[dict[str, Any]], most: int = 6) -> None:
+    """A table with a row per figure and a column per group: readable at 80 columns."""
+    if not rows:
+        return
+    key, *figures = list(dict.fromkeys(k for row in rows for k in row))
+    if name == "over_time":
+        key, figures = "bucket", [k for k in rows[0] if k != "bucket"]
+    shown = Table(title=name, title_justify="left", show_edge=False)
+    shown.add_column("")
+    for row in rows[:most]:
+        shown.add_column(str(row.get(key)), justify="right", overflow="fold")
+    for figure in figures:
+        shown.add_row(
+            figure.replace("_", " "), *(_cell(figure, r.get(figure)) for r in rows[:most])
+        )
+    console.print(shown)
+    if len(rows) > most:
+        console.print(f"  ({len(rows) - most} more: --table {name} --format csv)", highlight=False)
+
+
+def _cell(figure: str, value: Any) -> str:
+    from leadflow.simulate.sla_report import human_duration
+
+    if value is None or value == "":
+        return "—"
+    if figure.endswith("seconds") and isinstance(value, int | float):
+        return human_duration(value)
+    if isinstance(value, float) and not figure.endswith("value"):
+        return f"{value:.1%}"
+    return str(value)
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option}: expected a date YYYY-MM-DD, got {text!r}")
+
+
+def _fail(message: str) -> NoReturn:
+    errors.print(f"error: {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,8 +39,23 @@ def report(
     ] = None,
     format: Annotated[str, typer.Option(help="table, json or csv.")] = "table",
     bucket: Annotated[str, typer.Option(help="over_time by day, week or month.")] = "day",
+    simulation: Annotated[
+        Path | None,
+        typer.Option(help="A DECISIONS file of `leadflow simulate`: report on that replay."),
+    ] = None,
+    leads: Annotated[
+        Path | None, typer.Option(help="With --simulation: the LEADS file it replayed.")
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option(help="With --simulation: the EVENTS file it replayed.")
+    ] = None,
 ) -> None:
-    """Speed to lead, SLA, conversion, routing and lead quality for a period."""
+    """Speed to lead, SLA, conversion, routing and lead quality for a period.
+
+    From the live database, or (--simulation, --leads, --events: the files `leadflow
+    simulate` took and wrote) from a replay, counted by the same engine. Times without a zone
+    in the replay's files are read in --tz.
+    """
     from leadflow.reports.tables import TABLES
     from leadflow.reports.tables import table as table_of
     from leadflow.service.errors import Invalid
@@ -59,14 +75,24 @@ def report(
         _fail(f"--tz: no time zone {tz!r}")
     end = _day(to, "--to") if to else today
     start = _day(from_, "--from") if from_ else end - timedelta(days=6)
-    svc = env_services()
+    if (simulation is None) != (leads is None):
+        _fail("--simulation and --leads go together (and --events, if the replay had one)")
+    for path in (simulation, leads, events):
+        if path is not None and not path.is_file():
+            _fail(f"{path} does not exist")
     try:
         query = make_query(start, end, tz, group_by, {})
-        summary = report_summary(svc, SYSTEM, query, bucket)
     except Invalid as exc:
         _fail(exc.message)
-    finally:
-        svc.store.close()
+    if simulation is not None:
+        assert leads is not None
+        summary = _replayed(simulation, leads, events, query, bucket)
+    else:
+        svc = env_services()
+        try:
+            summary = report_summary(svc, SYSTEM, query, bucket)
+        finally:
+            svc.store.close()
     if format == "json":
         typer.echo(json.dumps(table_of(summary, table) if table else summary, indent=2))
         return
@@ -84,6 +110,21 @@ def report(
     )
     for name in (table,) if table else SHOWN:
         _render(name, table_of(summary, name))
+
+
+def _replayed(
+    decisions: Path, leads: Path, events: Path | None, query: Any, bucket: str
+) -> dict[str, Any]:
+    from leadflow.reports.engine import summary
+    from leadflow.reports.replay import ReplayError, replay_database
+    from leadflow.simulate.items import TimelineError
+
+    try:
+        engine = replay_database(decisions, leads, events, query.period.zone)
+    except (ReplayError, TimelineError) as exc:
+        _fail(str(exc))
+    with engine.connect() as connection:
+        return summary(connection, query, bucket)
 
 
 def _render(name: str, rows: list[dict[str, Any]], most: int = 6) -> None:

@@ -25,7 +25,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def csv_lines(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+def csv_lines(columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
     """The header and each row as CSV text, one line at a time (for a streamed answer)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

@@ -77,3 +77,39 @@ def test_a_missing_database_file_is_created_empty(tmp_path: Path) -> None:
     done = leadflow(f"sqlite:///{tmp_path / 'new.sqlite'}", "report", "--format", "json")
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["overall"]["leads"] == 0
+
+
+def test_a_simulation_is_reported_from_the_files_simulate_took_and_wrote(tmp_path: Path) -> None:
+    from importlib import resources
+
+    demo_files = resources.files("leadflow") / "demo"
+    decisions = tmp_path / "decisions.jsonl"
+    simulated = CliRunner().invoke(app, ["demo", "--simulate", "--out", str(decisions)])
+    assert simulated.exit_code == 0, simulated.output
+    leads, events = str(demo_files / "leads.csv"), str(demo_files / "events.jsonl")
+    done = leadflow(
+        "sqlite:///" + str(tmp_path / "unused.sqlite"),
+        "report",
+        *DEMO_WEEK,
+        "--simulation",
+        str(decisions),
+        "--leads",
+        leads,
+        "--events",
+        events,
+        "--format",
+        "json",
+    )
+    assert done.exit_code == 0, done.output
+    overall = json.loads(done.stdout)["overall"]
+    assert overall["leads"] == 400
+    # the demo's events close 39 leads as won (16) or lost (23): each is also its first touch
+    assert (overall["funnel"]["won"]["count"], overall["funnel"]["lost"]) == (16, 23)
+
+
+def test_simulation_without_its_leads_is_refused(tmp_path: Path) -> None:
+    decisions = tmp_path / "decisions.jsonl"
+    decisions.write_text("")
+    done = leadflow("sqlite://", "report", "--simulation", str(decisions))
+    assert done.exit_code == 2
+    assert "go together" in done.output

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from databases import FixedClock
-from leadflow.reports.engine import Query, figures_by_group
+from leadflow.reports.engine import Query, fairness, figures_by_group
 from leadflow.reports.periods import Period
 from leadflow.reports.replay import replay_database
 from leadflow.service import reports
@@ -132,6 +132,11 @@ def test_the_same_history_gives_the_same_figures_live_and_replayed(
         assert [(g["group"], shared(g["figures"])) for g in lived] == [
             (g["group"], shared(g["figures"])) for g in simulated
         ], group_by
+    with services.store.reading() as session:
+        lived_fairness = fairness(session.connection(), Query(PERIOD))
+    with engine.connect() as connection:
+        assert fairness(connection, Query(PERIOD)) == lived_fairness
+    assert lived_fairness[0]["assigned"] == 7
 
 
 def test_the_history_has_the_figures_the_test_built_it_with(

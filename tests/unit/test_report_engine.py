@@ -6,12 +6,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, create_engine, insert
+from sqlalchemy import Connection
 
-from leadflow.reports.engine import Query, ReportError, figures_by_group, over_time, summary
+from leadflow.reports.engine import (
+    Query,
+    ReportError,
+    fairness,
+    figures_by_group,
+    insert_facts,
+    over_time,
+    summary,
+)
 from leadflow.reports.facts import Event, LeadSnapshot, derive
 from leadflow.reports.periods import Period
-from leadflow.store.tables import LeadFactReasonRow, LeadFactRow
+from leadflow.reports.replay import facts_database
 
 NY = "America/New_York"
 MEETING = "meeting_booked"
@@ -54,18 +62,12 @@ def lead(
 
 @pytest.fixture
 def db() -> Connection:
-    engine = create_engine("sqlite://")
-    LeadFactRow.__table__.create(engine)  # type: ignore[attr-defined]
-    LeadFactReasonRow.__table__.create(engine)  # type: ignore[attr-defined]
-    return engine.connect()
+    return facts_database().connect()
 
 
-def store(db: Connection, *leads: tuple[LeadSnapshot, list[Event]]) -> None:
-    facts = [derive(snap, events) for snap, events in leads]
-    db.execute(insert(LeadFactRow), [f.as_row() for f in facts])
-    reasons = [r for f in facts for r in f.reason_rows()]
-    if reasons:
-        db.execute(insert(LeadFactReasonRow), reasons)
+def store(db: Connection, *leads: tuple[LeadSnapshot, list[Event]], records: Any = ()) -> None:
+    facts = [derive(snap, events, records) for snap, events in leads]
+    insert_facts(db, facts)
 
 
 def week() -> Period:
@@ -231,3 +233,41 @@ def test_an_unknown_group_or_filter_is_refused_naming_it() -> None:
     with pytest.raises(ReportError) as bad:
         Query(week(), None, {"colour": "red"})
     assert bad.value.field == "colour"
+
+
+def assigned_from(pool: str, picked: str, eligible: list[str], **extra: Any) -> dict[str, Any]:
+    """A decision record as the core writes it: the pool's candidates and who was picked."""
+    candidates = [{"rep": r, "eligible": r in eligible} for r in ("ann", "ben", "cid")]
+    entry = {"pool": pool, "result": "assigned", "picked": picked, "candidates": candidates}
+    return {"outcome": "assigned", "pools": [{**entry, **extra}]}
+
+
+def test_a_rep_away_is_owed_nothing_of_the_leads_that_came_meanwhile(db: Connection) -> None:
+    # 4 leads while all three work (each owed 4/3), then 2 while cid is away (ann, ben: 1 each)
+    everyone = ["ann", "ben", "cid"]
+    for n, picked in enumerate(["ann", "ben", "cid", "ann"]):
+        insert_facts(db, [derive(*lead(n, MONDAY), [assigned_from("team", picked, everyone)])])
+    for n, picked in enumerate(["ben", "ann"], start=10):
+        record = assigned_from("team", picked, ["ann", "ben"])
+        insert_facts(db, [derive(*lead(n, MONDAY), [record])])
+    (team,) = fairness(db, Query(week()))
+    reps = {r["rep"]: (r["leads"], r["expected"]) for r in team["reps"]}
+    assert reps["cid"] == (1, pytest.approx(4 / 3))
+    assert reps["ann"] == (3, pytest.approx(4 / 3 + 1))
+    assert reps["ben"] == (2, pytest.approx(4 / 3 + 1))
+    # the largest deviation is cid's: (1 - 4/3) / (4/3) = -25%; ann: (3 - 7/3) / (7/3) = +28.6%
+    assert team["deviation"] == pytest.approx((3 - 7 / 3) / (7 / 3))
+    assert team["assigned"] == 6
+
+
+def test_a_weighted_pool_owes_by_weight(db: Connection) -> None:
+    record = assigned_from("big", "ann", ["ann", "ben"], weights={"ann": 3, "ben": 1, "cid": 1})
+    insert_facts(db, [derive(*lead(1, MONDAY), [record])])
+    (big,) = fairness(db, Query(week()))
+    assert {r["rep"]: r["expected"] for r in big["reps"]} == {"ann": 0.75, "ben": 0.25}
+
+
+def test_a_pool_that_names_its_rep_by_a_field_owes_nobody(db: Connection) -> None:
+    record = assigned_from("named", "ann", ["ann"], field={"requested_rep": "ann"})
+    insert_facts(db, [derive(*lead(1, MONDAY), [record])])
+    assert fairness(db, Query(week())) == []

@@ -322,6 +322,8 @@ def _screen_pool(ctx: Context, pool: Pool, via: str) -> tuple[list[str], dict[st
         eligible, verdicts = screen(ctx, scope, [rep_id])
     else:
         eligible, verdicts = screen(ctx, scope, pool.member_ids)
+        if pool.strategy is Strategy.WEIGHTED:  # what each is owed: reports' expected share
+            entry["weights"] = {m.rep: m.weight for m in pool.members}
     entry["candidates"] = verdicts
     return eligible, entry
 

@@ -19,22 +19,36 @@ The key figures keep their names in the JSON (a contract other tools read): `lea
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Case, ColumnElement, Connection, Integer, and_, case, func, literal, select
+from sqlalchemy import (
+    Case,
+    ColumnElement,
+    Connection,
+    Integer,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.sql.expression import Select
 
 from leadflow.reports.durations import percentile, share_within
-from leadflow.reports.facts import COVERED
+from leadflow.reports.facts import COVERED, LeadFacts
 from leadflow.reports.periods import WEEKDAYS, Period
 from leadflow.reports.stats import Share
-from leadflow.store.tables import LeadFactReasonRow, LeadFactRow
+from leadflow.store.tables import LeadFactReasonRow, LeadFactRow, LeadFactShareRow
 
 F = LeadFactRow.__table__.c
 R = LeadFactReasonRow.__table__.c
+S = LeadFactShareRow.__table__.c
+TABLES = (LeadFactRow, LeadFactReasonRow, LeadFactShareRow)
 GROUPS = ("source", "rep", "pool", "rule", "tier", "hour")  # `hour`: weekday × hour of day
 FILTERS = ("source", "rep", "pool", "rule", "tier", "status", "sla_status")
 WITHIN = (("5m", 300), ("30m", 1800), ("1h", 3600))
@@ -65,6 +79,24 @@ class Query:
                 raise ReportError(name, f"not a filter: expected one of {', '.join(FILTERS)}")
 
 
+def insert_facts(connection: Connection, facts: Sequence[LeadFacts]) -> None:
+    """Write leads' facts, their reasons and their shares (none of them may be there yet)."""
+    if not facts:
+        return
+    connection.execute(insert(LeadFactRow), [f.as_row() for f in facts])
+    for table, rows in (
+        (LeadFactReasonRow, [r for f in facts for r in f.reason_rows()]),
+        (LeadFactShareRow, [r for f in facts for r in f.share_rows()]),
+    ):
+        if rows:
+            connection.execute(insert(table), rows)
+
+
+def delete_facts(connection: Connection, lead_ids: Sequence[str]) -> None:
+    for table in reversed(TABLES):
+        connection.execute(delete(table).where(table.__table__.c.lead_id.in_(lead_ids)))
+
+
 def summary(connection: Connection, query: Query, bucket: str = "day") -> dict[str, Any]:
     """The summary of a period (and the period before it, for comparison)."""
     return {
@@ -78,7 +110,44 @@ def summary(connection: Connection, query: Query, bucket: str = "day") -> dict[s
             "overall": figures(connection, Query(query.period.previous(), None, query.filters)),
         },
         "over_time": over_time(connection, query, bucket),
+        "fairness": fairness(connection, query),
     }
+
+
+def fairness(connection: Connection, query: Query) -> list[dict[str, Any]]:
+    """Per pool: each rep's leads from it against what they were owed (`facts.owed`).
+
+    A rep's deviation is (leads − owed) / owed; the pool's is the largest of its reps' in size.
+    Pools with most leads first; reps by name.
+    """
+    rows = connection.execute(
+        _where(select(), query)
+        .add_columns(
+            S.pool, S.rep, func.sum(S.expected), func.sum(case((S.picked.is_(True), 1), else_=0))
+        )
+        .join(LeadFactShareRow.__table__, S.lead_id == F.lead_id)
+        .group_by(S.pool, S.rep)
+    ).all()
+    pools: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for pool, rep, expected, leads in rows:
+        deviation = (leads - expected) / expected if expected else None
+        pools[pool].append(
+            {"rep": rep, "leads": int(leads), "expected": expected, "deviation": deviation}
+        )
+    out = []
+    for pool, reps in pools.items():
+        reps.sort(key=lambda r: r["rep"])
+        deviations = [abs(r["deviation"]) for r in reps if r["deviation"] is not None]
+        out.append(
+            {
+                "pool": pool,
+                "assigned": sum(r["leads"] for r in reps),
+                "deviation": max(deviations) if deviations else None,
+                "reps": reps,
+            }
+        )
+    out.sort(key=lambda p: (-p["assigned"], p["pool"]))
+    return out
 
 
 def figures(connection: Connection, query: Query) -> dict[str, Any]:
@@ -281,6 +350,10 @@ def _figures(t: _Tally) -> dict[str, Any]:
         "held_mean_seconds": (c["held_seconds"] / c["held"]) if c["held"] else None,
         "unassigned": c["unassigned"],
     }
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((condition, 1), else_=0))
 
 
 def _spread(counts: Counter[int], of: int) -> dict[str, Any]:

@@ -115,12 +115,20 @@ class LeadFacts:
     account: str | None = None  # matched | review | None
     bounced: bool = False
     covered: int = 0  # a bit per field of COVERED that the lead had
+    shares: list[tuple[str, str, float, bool]] = field(default_factory=list)  # see `owed`
 
     def as_row(self) -> dict[str, Any]:
         """The `lead_facts` row (reasons are rows of their own: `reason_rows`)."""
         row = dict(vars(self))
-        del row["reassign_reasons"], row["reject_reasons"]
+        del row["reassign_reasons"], row["reject_reasons"], row["shares"]
         return row
+
+    def share_rows(self) -> list[dict[str, Any]]:
+        """The `lead_fact_shares` rows: what each eligible rep of its pool was owed of it."""
+        return [
+            {"lead_id": self.lead_id, "pool": pool, "rep": rep, "expected": owed, "picked": picked}
+            for pool, rep, owed, picked in self.shares
+        ]
 
     def reason_rows(self) -> list[dict[str, Any]]:
         """The `lead_fact_reasons` rows: one per rejection and per reassignment."""
@@ -134,8 +142,11 @@ class LeadFacts:
         ]
 
 
-def derive(lead: LeadSnapshot, events: Sequence[Event]) -> LeadFacts:
-    """The facts of one lead from its snapshot and its timeline (oldest first)."""
+def derive(
+    lead: LeadSnapshot, events: Sequence[Event], decisions: Sequence[Mapping[str, Any]] = ()
+) -> LeadFacts:
+    """The facts of one lead from its snapshot, its timeline and its decision records (each
+    oldest first)."""
     facts = LeadFacts(
         lead_id=lead.id,
         received_at=lead.received_at,
@@ -198,11 +209,38 @@ def derive(lead: LeadSnapshot, events: Sequence[Event]) -> LeadFacts:
     facts.assign_bucket = bucket(facts.assign_seconds)
     facts.touch_bucket = bucket(facts.touch_seconds)
     facts.touch_business_bucket = bucket(facts.touch_business_seconds)
+    facts.shares = owed(decisions)
     if facts.meeting_at is not None:
         facts.meeting_bucket = bucket(_seconds(lead.received_at, facts.meeting_at))
     if facts.won_at is not None:
         facts.won_bucket = bucket(_seconds(lead.received_at, facts.won_at))
     return facts
+
+
+def owed(decisions: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, float, bool]]:
+    """(pool, rep, share owed, picked) for each rep eligible when the lead was first assigned.
+
+    Fair is what each rep could have taken: a lead is owed to the members of the pool that
+    assigned it who were eligible at that moment, in proportion to their weight. A rep away,
+    on time off, outside working hours or at a cap is owed nothing of that lead, so time away
+    and capacity are accounted for lead by lead. Worked example: a round robin of ann, ben
+    and cid, with cid away: ann and ben are owed half a lead each, cid nothing. A pool that
+    names its rep by a field, and an `assign:` rule, owe nobody.
+    """
+    for record in decisions:
+        if record.get("outcome") != "assigned":
+            continue
+        entry = next((p for p in record.get("pools", ()) if p.get("result") == "assigned"), None)
+        if entry is None or "field" in entry:
+            return []
+        weights = entry.get("weights") or {}
+        eligible = [c["rep"] for c in entry.get("candidates", ()) if c.get("eligible")]
+        total = sum(weights.get(rep, 1) for rep in eligible)
+        picked = entry.get("picked")
+        return [
+            (entry["pool"], rep, weights.get(rep, 1) / total, rep == picked) for rep in eligible
+        ]
+    return []
 
 
 def covered_bits(fields: Mapping[str, Any]) -> int:

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, insert
+from sqlalchemy import Engine, create_engine
 
+from leadflow.reports.engine import TABLES, insert_facts
 from leadflow.reports.facts import Event, LeadSnapshot, derive
 from leadflow.simulate.items import LeadArrival, LeadStatus
 from leadflow.simulate.timeline import timeline
-from leadflow.store.tables import LeadFactReasonRow, LeadFactRow
 
 STATUSES = {"closed": "disqualified"}  # a simulation's `closed` is live's disqualified
 
@@ -38,17 +38,23 @@ class ReplayError(ValueError):
 
 def replay_database(decisions: Path, leads: Path, events: Path | None, zone: str) -> Engine:
     """An in-memory database holding the facts of a replay, for the report engine."""
-    engine = create_engine("sqlite://")
-    LeadFactRow.__table__.create(engine)  # type: ignore[attr-defined]
-    LeadFactReasonRow.__table__.create(engine)  # type: ignore[attr-defined]
+    engine = facts_database()
     with engine.begin() as connection:
         batch = []
         for facts in replay_facts(decisions, leads, events, zone):
             batch.append(facts)
             if len(batch) == 1000:
-                _insert(connection, batch)
+                insert_facts(connection, batch)
                 batch = []
-        _insert(connection, batch)
+        insert_facts(connection, batch)
+    return engine
+
+
+def facts_database() -> Engine:
+    """An empty in-memory SQLite with the live schema of the facts tables."""
+    engine = create_engine("sqlite://")
+    for table in TABLES:
+        table.__table__.create(engine)  # type: ignore[attr-defined]
     return engine
 
 
@@ -65,9 +71,12 @@ def replay_facts(decisions: Path, leads: Path, events: Path | None, zone: str) -
         elif isinstance(item, LeadStatus) and item.lead_id in arrivals:
             kind = STATUSES.get(item.status, item.status)
             timelines[item.lead_id].append(Event(_at(item.at), kind))
-    for lead_id, kind, at, data in _decisions(decisions):
+    records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for lead_id, kind, at, data, record in _decisions(decisions):
         if lead_id in timelines:
             timelines[lead_id].append(Event(at, kind, data))
+            if kind != "sla.reassigned":
+                records[lead_id].append(record)
     for lead_id, arrival in arrivals.items():
         events_of = sorted(timelines[lead_id], key=lambda e: (e.at, e.type != "received"))
         fields = arrival.fields
@@ -86,10 +95,13 @@ def replay_facts(decisions: Path, leads: Path, events: Path | None, zone: str) -
                 ),
             ),
             events_of,
+            records[lead_id],
         )
 
 
-def _decisions(path: Path) -> Iterator[tuple[str, str, datetime, dict[str, Any]]]:
+def _decisions(
+    path: Path,
+) -> Iterator[tuple[str, str, datetime, dict[str, Any], dict[str, Any]]]:
     """(lead id, event type, at, data) for each line of a DECISIONS file, in order."""
     with path.open("rb") as lines:
         for n, line in enumerate(lines, 1):
@@ -103,7 +115,7 @@ def _decisions(path: Path) -> Iterator[tuple[str, str, datetime, dict[str, Any]]
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
                 raise ReplayError(f"{path}:{n}: not a decision line ({error})") from None
             if record.get("reason") == "sla_reassign" or "sla_reassign" in record:
-                yield lead_id, "sla.reassigned", at, {}
+                yield lead_id, "sla.reassigned", at, {}, record
             data = {"rep": d.get("rep"), "pool": d.get("pool"), "rule": d.get("rule")}
             quality = record.get("quality") or {}
             tier = (quality.get("score") or {}).get("tier")
@@ -111,7 +123,7 @@ def _decisions(path: Path) -> Iterator[tuple[str, str, datetime, dict[str, Any]]
                 data["tier"] = tier
             if outcome == "merged":
                 data["duplicate_of"] = (quality.get("duplicate_of") or {}).get("lead_id")
-            yield lead_id, outcome, at, data
+            yield lead_id, outcome, at, data, record
 
 
 def _tier_of(events: list[Event]) -> str | None:
@@ -120,12 +132,3 @@ def _tier_of(events: list[Event]) -> str | None:
 
 def _at(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
-
-
-def _insert(connection: Any, batch: list[Any]) -> None:
-    if not batch:
-        return
-    connection.execute(insert(LeadFactRow), [f.as_row() for f in batch])
-    reasons = [r for f in batch for r in f.reason_rows()]
-    if reasons:
-        connection.execute(insert(LeadFactReasonRow), reasons)

@@ -18,22 +18,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadflow.reports.engine import Query, ReportError, summary
+from leadflow.reports.engine import Query, ReportError, delete_facts, insert_facts, summary
 from leadflow.reports.facts import Event, LeadFacts, LeadSnapshot, derive
 from leadflow.reports.periods import Period, PeriodError
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid
 from leadflow.service.routing import Actor
-from leadflow.store.tables import (
-    InstanceRow,
-    LeadEventRow,
-    LeadFactReasonRow,
-    LeadFactRow,
-    LeadRow,
-)
+from leadflow.store.tables import DecisionRow, InstanceRow, LeadEventRow, LeadRow
 
 log = logging.getLogger("leadflow.reports")
 
@@ -105,21 +99,22 @@ def _derive_and_store(session: Session, lead_ids: Sequence[str]) -> None:
         .order_by(LeadEventRow.lead_id, LeadEventRow.id)
     ):
         timelines[row.lead_id].append(Event(row.at, row.type, row.data or {}))
-    facts = [derive(snapshot(lead), timelines[lead.id]) for lead in leads]
+    records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for lead_id, record in session.execute(
+        select(DecisionRow.lead_id, DecisionRow.record)
+        .where(DecisionRow.lead_id.in_(lead_ids))
+        .order_by(DecisionRow.id)
+    ):
+        records[lead_id].append(record)
+    facts = [derive(snapshot(lead), timelines[lead.id], records[lead.id]) for lead in leads]
     replace_facts(session, facts)
 
 
 def replace_facts(session: Session, facts: Sequence[LeadFacts]) -> None:
-    """Write these leads' facts (and reasons), replacing what was there for them."""
-    ids = [f.lead_id for f in facts]
-    if not ids:
-        return
-    session.execute(delete(LeadFactReasonRow).where(LeadFactReasonRow.lead_id.in_(ids)))
-    session.execute(delete(LeadFactRow).where(LeadFactRow.lead_id.in_(ids)))
-    session.execute(insert(LeadFactRow), [f.as_row() for f in facts])
-    reasons = [r for f in facts for r in f.reason_rows()]
-    if reasons:
-        session.execute(insert(LeadFactReasonRow), reasons)
+    """Write these leads' facts, replacing what was there for them."""
+    connection = session.connection()
+    delete_facts(connection, [f.lead_id for f in facts])
+    insert_facts(connection, facts)
 
 
 def snapshot(row: LeadRow) -> LeadSnapshot:

@@ -418,3 +418,16 @@ class LeadFactReasonRow(Base):
     lead_id: Mapped[str] = mapped_column(String(40), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # reject | reassign
     reason: Mapped[str] = mapped_column(String(300))
+
+
+class LeadFactShareRow(Base):
+    """What each eligible rep of its pool was owed of a lead (`reports.facts.owed`)."""
+
+    __tablename__ = "lead_fact_shares"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[str] = mapped_column(String(40), index=True)
+    pool: Mapped[str] = mapped_column(String(120))
+    rep: Mapped[str] = mapped_column(String(120))
+    expected: Mapped[float]
+    picked: Mapped[bool] = mapped_column(default=False)

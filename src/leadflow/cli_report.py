@@ -21,7 +21,7 @@ from leadflow.cli_service import env_services
 
 console = Console()
 errors = Console(stderr=True)
-SHOWN = ("speed", "sla", "funnel", "routing", "quality")
+SHOWN = ("speed", "sla", "funnel", "routing", "quality", "fairness")
 
 
 def report(
@@ -35,7 +35,7 @@ def report(
     ] = None,
     table: Annotated[
         str | None,
-        typer.Option(help="One table: speed, sla, funnel, routing, quality, over_time."),
+        typer.Option(help="One table: speed, sla, funnel, routing, quality, over_time, fairness."),
     ] = None,
     format: Annotated[str, typer.Option(help="table, json or csv.")] = "table",
     bucket: Annotated[str, typer.Option(help="over_time by day, week or month.")] = "day",
@@ -56,7 +56,7 @@ def report(
     simulate` took and wrote) from a replay, counted by the same engine. Times without a zone
     in the replay's files are read in --tz.
     """
-    from leadflow.reports.tables import TABLES
+    from leadflow.reports.tables import NAMES
     from leadflow.reports.tables import table as table_of
     from leadflow.service.errors import Invalid
     from leadflow.service.reports import make_query, report_summary
@@ -65,8 +65,8 @@ def report(
 
     if format not in ("table", "json", "csv"):
         _fail(f"--format must be table, json or csv, not {format!r}")
-    if table is not None and table not in (*TABLES, "over_time"):
-        _fail(f"--table must be one of {', '.join((*TABLES, 'over_time'))}, not {table!r}")
+    if table is not None and table not in NAMES:
+        _fail(f"--table must be one of {', '.join(NAMES)}, not {table!r}")
     if format == "csv" and table is None:
         _fail("--format csv needs --table (one table a file)")
     try:
@@ -134,6 +134,9 @@ def _render(name: str, rows: list[dict[str, Any]], most: int = 6) -> None:
     key, *figures = list(dict.fromkeys(k for row in rows for k in row))
     if name == "over_time":
         key, figures = "bucket", [k for k in rows[0] if k != "bucket"]
+    if name == "fairness":
+        _render_fairness(rows)
+        return
     shown = Table(title=name, title_justify="left", show_edge=False)
     shown.add_column("")
     for row in rows[:most]:
@@ -145,6 +148,18 @@ def _render(name: str, rows: list[dict[str, Any]], most: int = 6) -> None:
     console.print(shown)
     if len(rows) > most:
         console.print(f"  ({len(rows) - most} more: --table {name} --format csv)", highlight=False)
+
+
+def _render_fairness(rows: list[dict[str, Any]]) -> None:
+    shown = Table(title="fairness", title_justify="left", show_edge=False)
+    for column in ("pool", "rep", "leads", "owed", "deviation"):
+        shown.add_column(column, justify="left" if column in ("pool", "rep") else "right")
+    for row in rows:
+        deviation = "—" if row["deviation"] is None else f"{row['deviation']:+.0%}"
+        shown.add_row(
+            row["pool"], row["rep"], str(row["leads"]), f"{row['expected']:.1f}", deviation
+        )
+    console.print(shown)
 
 
 def _cell(figure: str, value: Any) -> str:

@@ -98,12 +98,20 @@ TABLES: dict[str, Callable[[dict[str, Any]], Row]] = {
     "routing": _routing,
     "quality": _quality,
 }
+NAMES = (*TABLES, "over_time", "fairness")
 
 
 def table(summary: dict[str, Any], name: str) -> list[Row]:
-    """The rows of table `name` (`over_time` too) of a summary, one per group."""
+    """The rows of table `name` of a summary: one per group; `over_time` one per bucket;
+    `fairness` one per rep of each pool."""
     if name == "over_time":
         return list(summary["over_time"])
+    if name == "fairness":
+        return [
+            {"pool": p["pool"], "pool_deviation": p["deviation"], **rep}
+            for p in summary["fairness"]
+            for rep in p["reps"]
+        ]
     flat = TABLES[name]
     groups = summary["groups"] or [{"group": "all", "figures": summary["overall"]}]
     by = summary["group_by"] or "group"

@@ -18,7 +18,7 @@ from leadflow.api.auth import require
 from leadflow.api.deps import get_services
 from leadflow.reports.engine import FILTERS, GROUPS
 from leadflow.reports.periods import BUCKETS
-from leadflow.reports.tables import TABLES, table
+from leadflow.reports.tables import NAMES, table
 from leadflow.service import reports
 from leadflow.service.context import Services
 from leadflow.service.errors import Invalid
@@ -29,7 +29,6 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 Svc = Annotated[Services, Depends(get_services)]
 Manager = Annotated[Actor, Depends(require("manager", "admin"))]
-NAMES = (*TABLES, "over_time")
 
 
 KNOWN = {"from", "to", "tz", "group_by", "bucket", "format", *FILTERS}

@@ -1,4 +1,4 @@
-"""reporting: every lead's facts, flat; why it was rejected or reassigned; what each rep was owed
+"""reporting: every lead's facts, flat, and the reasons of its rejections and reassignments
 
 Revision ID: 0007
 Revises: 0006
@@ -73,22 +73,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_lead_fact_reasons_lead_id", "lead_fact_reasons", ["lead_id"])
-    op.create_table(
-        "lead_fact_shares",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("lead_id", sa.String(length=40), nullable=False),
-        sa.Column("pool", sa.String(length=120), nullable=False),
-        sa.Column("rep", sa.String(length=120), nullable=False),
-        sa.Column("expected", sa.Double(), nullable=False),
-        sa.Column("picked", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index("ix_lead_fact_shares_lead_id", "lead_fact_shares", ["lead_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_lead_fact_shares_lead_id", "lead_fact_shares")
-    op.drop_table("lead_fact_shares")
     op.drop_index("ix_lead_fact_reasons_lead_id", "lead_fact_reasons")
     op.drop_table("lead_fact_reasons")
     op.drop_index("ix_lead_facts_received_epoch", "lead_facts")

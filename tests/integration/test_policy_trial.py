@@ -19,6 +19,7 @@ from databases import FixedClock
 from leadflow.service import policy_trial
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid
+from leadflow.service.holds import place_held
 from leadflow.service.policy_trial import Landing, trial_run
 from leadflow.service.routing import Actor, NewLead, intake, record_event
 from leadflow.store.tables import AuditRow, DecisionRow, LeadEventRow, LeadRow, RoutingClockRow
@@ -73,7 +74,9 @@ def test_lowering_the_enterprise_threshold_moves_exactly_the_leads_it_names(
     publish_policy(services, LIVE)
     start = now - timedelta(days=2)
     sizes = [50, 600, 2000, 700, 10]  # live: ann, ben, dana, cy, ann
-    ids = [take(services, clock, start + timedelta(hours=i), employees=n) for i, n in enumerate(sizes)]
+    ids = [
+        take(services, clock, start + timedelta(hours=i), employees=n) for i, n in enumerate(sizes)
+    ]
     clock.set(now)
     trial = trial_run(services, team_policy(threshold=500), MANAGER)
     # 500 or more to Dana: 600 and 700 move to her, and the round robin then gives 10 to Ben.
@@ -116,6 +119,32 @@ def test_replaying_the_active_policy_moves_nothing_when_the_window_opens_mid_rot
     assert (trial.leads, trial.moved) == (4, 0)
 
 
+# Ann, Ben and Cy work 09:00-17:00 UTC on weekdays; a lead outside those hours waits.
+OFFICE = LIVE.replace(
+    "timezone: UTC\n", 'timezone: UTC\ncalendars:\n  office: {hours: {mon-fri: ["09:00-17:00"]}}\n'
+)
+OFFICE = OFFICE.replace("email: ann@example.com", "email: ann@example.com, calendar: office")
+OFFICE = OFFICE.replace("email: ben@example.com", "email: ben@example.com, calendar: office")
+OFFICE = OFFICE.replace("email: cy@example.com", "email: cy@example.com, calendar: office")
+OFFICE = OFFICE.replace(
+    "members: [ann, ben, cy]", "members: [ann, ben, cy], when_unavailable: hold"
+)
+
+
+def test_a_lead_held_when_the_window_opened_is_replayed_and_keeps_the_rotation_in_step(
+    services: Services, publish_policy: Publish, clock: FixedClock, now: datetime
+) -> None:
+    publish_policy(services, OFFICE)
+    monday_nine = now.replace(hour=9, minute=0)  # `now` is a Monday, 15:00 UTC
+    take(services, clock, monday_nine - timedelta(days=2))  # Saturday: held until Monday, ann
+    clock.set(monday_nine)
+    place_held(services, None, MANAGER)
+    take(services, clock, monday_nine + timedelta(hours=1))  # ben
+    clock.set(now)
+    trial = trial_run(services, OFFICE, MANAGER, days=1)
+    assert (trial.leads, trial.carried, trial.moved) == (2, 1, 0)
+
+
 def test_leads_received_before_the_window_are_not_replayed(
     services: Services, publish_policy: Publish, clock: FixedClock, now: datetime
 ) -> None:
@@ -155,7 +184,7 @@ def test_a_pool_that_holds_counts_its_leads_held_on_arrival_and_still_held(
     )
     trial = trial_run(services, edited, MANAGER)
     assert trial.held_on_arrival == (0, 2)
-    assert trial.landed["held"] == (0, 2)
+    assert trial.landed["queued"] == (0, 2)
 
 
 def test_a_lead_won_in_the_window_frees_its_reps_open_cap_in_the_replay(

@@ -9,6 +9,7 @@ version with the routing state as it stands, and stores nothing.
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,6 +83,44 @@ def list_versions(svc: Services) -> list[PolicyVersion]:
     with svc.store.reading() as session:
         query = select(PolicyVersionRow).order_by(PolicyVersionRow.version.desc())
         return [_version(row) for row in session.scalars(query)]
+
+
+def get_version(svc: Services, version: int) -> PolicyVersion:
+    """One published version with its text; NotFound if there is no such version."""
+    with svc.store.reading() as session:
+        row = session.get(PolicyVersionRow, version)
+        if row is None:
+            raise NotFound(f"no policy version {version}")
+        return _version(row, with_text=True)
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One line of a unified diff: `head` (file names), `hunk` (@@), `add`, `del` or `same`."""
+
+    kind: str
+    text: str
+
+
+def version_diff(svc: Services, old: int, new: int) -> list[DiffLine]:
+    """What changed from version `old` to version `new`, as a unified diff."""
+    before, after = get_version(svc, old), get_version(svc, new)
+    assert before.text is not None and after.text is not None
+    return text_diff(before.text, after.text, f"version {old}", f"version {new}")
+
+
+def text_diff(before: str, after: str, old_name: str, new_name: str) -> list[DiffLine]:
+    """A unified diff of two policy texts, three lines of context; empty when they are equal."""
+    lines = difflib.unified_diff(
+        before.splitlines(), after.splitlines(), old_name, new_name, lineterm=""
+    )
+    return [DiffLine("head" if i < 2 else _diff_kind(line), line) for i, line in enumerate(lines)]
+
+
+def _diff_kind(line: str) -> str:
+    if line.startswith("@@"):
+        return "hunk"
+    return {"+": "add", "-": "del"}.get(line[:1], "same")
 
 
 def publish_policy(

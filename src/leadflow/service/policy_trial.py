@@ -14,8 +14,10 @@ counted apart, before and after.
 The replay starts where live routing stood when the window opened, so that an unchanged
 policy replays to (nearly) what live did, and what changes is the edit's doing:
 
+- leads still held when the window opened are replayed too, from when they came (live placed
+  them inside the window, and they moved its rotations); they count with the window's leads;
 - each pool's rotation resumes after the last rep it gave a lead to before the window;
-- reps carry the open load of leads received before the window and still open now;
+- reps carry the open load of leads placed before the window and still open now;
 - time off added at runtime holds, as live;
 - a rep's presence and active switches at runtime are not replayed (their history is not
   kept), nor counts per day before the window opened, nor duplicates of leads received
@@ -48,7 +50,7 @@ from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid
 from leadflow.service.policies import problem_dict
 from leadflow.service.routing import OWNED, Actor
-from leadflow.simulate.simulator import Simulator
+from leadflow.simulate.simulator import DRAIN_SECONDS, Simulator
 from leadflow.simulate.timeline import LeadArrival, LeadStatus, TimelineItem
 from leadflow.store.routing import runtime_time_off
 from leadflow.store.tables import DecisionRow, LeadEventRow, LeadRow
@@ -58,12 +60,13 @@ MOST_DAYS = 90
 SHOWN_MOVES = 100
 BATCH = 500  # leads per read; also the size of the `IN (...)` for their decisions
 CLOSING = ("won", "lost", "disqualified")  # events that end a lead's open load
-STILL_HELD = "held"
+STILL_HELD = "queued"  # the status of a lead held for a pool
 
 
 @dataclass(frozen=True)
 class Landing:
-    """Where a lead landed: `assigned` to `rep`, or nurture, unassigned, merged, junk, held."""
+    """Where a lead landed: `assigned` to `rep`, or nurture, unassigned, merged, junk, or
+    `queued` (still held)."""
 
     outcome: str
     rep: str | None = None
@@ -103,7 +106,8 @@ class Trial:
     days: int
     since: datetime
     until: datetime
-    leads: int  # replayed
+    leads: int  # replayed: received in the window, and `carried`
+    carried: int  # received before the window and held when it opened (placed inside it)
     reps: list[RepCount]  # every rep of either policy, by name
     landed: dict[str, tuple[int, int]]  # outcome (not `assigned`) -> (live, edited)
     held_on_arrival: tuple[int, int]  # leads held when they came: (live, edited)
@@ -146,7 +150,7 @@ def trial_run(svc: Services, text: str, actor: Actor, days: int = TRIAL_DAYS) ->
     svc.accounts.refresh(svc.store)
     with svc.store.reading() as session:
         live = svc.policies.active(session)
-        compare = _Comparison()
+        compare = _Comparison(since)
         simulator = Simulator(
             policy,
             on_decision=compare.decided,
@@ -177,6 +181,7 @@ def trial_run(svc: Services, text: str, actor: Actor, days: int = TRIAL_DAYS) ->
         since=since,
         until=until,
         leads=compare.leads,
+        carried=compare.carried,
         reps=[RepCount(r, names.get(r, r), compare.before[r], compare.after[r]) for r in reps],
         landed={
             kind: (compare.landed_before[kind], compare.landed_after[kind])
@@ -233,6 +238,7 @@ def start_state(
     carried = (
         select(LeadRow.owner, LeadRow.pool, func.count())
         .where(LeadRow.received_at < since, LeadRow.status.in_(OWNED), LeadRow.owner.is_not(None))
+        .where(_decided_before(since, queued=False))  # placed by then: not replayed
         .group_by(LeadRow.owner, LeadRow.pool)
     )
     for owner, pool, count in session.execute(carried):
@@ -255,7 +261,9 @@ def _rep(state: RoutingState, rep_id: str) -> RepState:
 class _Comparison:
     """Live against the replay, lead by lead, as the replay decides each one."""
 
-    def __init__(self) -> None:
+    def __init__(self, since: datetime) -> None:
+        self.since = since
+        self.carried = 0
         self.live: dict[str, _Live] = {}  # leads read and not yet landed in the replay
         self.current: str | None = None
         self.first: Decision | None = None
@@ -276,13 +284,14 @@ class _Comparison:
             self.first = decision
         elif lead_id in self.held and decision.outcome is not Outcome.QUEUED:
             self.held.discard(lead_id)
-            self._land(lead_id, Landing(decision.outcome.value, decision.rep))
+            self._land(lead_id, _landed(decision))
 
     def arrived(self, lead_id: str) -> None:
         """The replay's first word on the lead: placed, held, or nothing (junk)."""
         self.leads += 1
         first, self.current = self.first, None
         live = self.live[lead_id]
+        self.carried += live.at < self.since
         self.held_before += live.held
         if first is None:
             self._land(lead_id, Landing("junk"))
@@ -290,7 +299,7 @@ class _Comparison:
             self.held_after += 1
             self.held.add(lead_id)
         else:
-            self._land(lead_id, Landing(first.outcome.value, first.rep))
+            self._land(lead_id, _landed(first))
 
     def finish(self) -> None:
         for lead_id in sorted(self.held):
@@ -328,6 +337,13 @@ class _Comparison:
             )
 
 
+def _landed(decision: Decision) -> Landing:
+    """Where the replay landed a lead; only an assignment names a rep (a merge names the
+    duplicate's owner, which is not where this lead went)."""
+    assigned = decision.outcome is Outcome.ASSIGNED
+    return Landing(decision.outcome.value, decision.rep if assigned else None)
+
+
 def _landing(decisions: list[tuple[str, str | None]], status: str) -> tuple[Landing, bool]:
     """Where live routing landed a lead, from its decisions oldest first; and if it was held."""
     if not decisions:  # junk, or unassigned with no policy: never decided
@@ -342,8 +358,32 @@ def _landing(decisions: list[tuple[str, str | None]], status: str) -> tuple[Land
 def _arrivals(
     session: Session, since: datetime, until: datetime, live: dict[str, _Live]
 ) -> Iterator[TimelineItem]:
-    """The window's routed leads in the order they came, a batch at a time; what live did
+    """The leads to replay in the order they came, a batch at a time: those held when the
+    window opened (they were placed inside it), then the window's. What live routing did
     with each goes into `live` as its batch is read."""
+    carried = and_(
+        LeadRow.received_at >= since - timedelta(seconds=DRAIN_SECONDS),
+        LeadRow.received_at < since,
+        _decided_before(since, queued=True),
+        ~_decided_before(since, queued=False),
+    )
+    yield from _stored_leads(session, carried, live)
+    yield from _stored_leads(
+        session, and_(LeadRow.received_at >= since, LeadRow.received_at <= until), live
+    )
+
+
+def _decided_before(since: datetime, *, queued: bool) -> Any:
+    """The lead had a decision before `since` that held it (`queued`) or that placed it."""
+    outcome = DecisionRow.outcome == "queued" if queued else DecisionRow.outcome != "queued"
+    return (
+        select(DecisionRow.id)
+        .where(DecisionRow.lead_id == LeadRow.id, outcome, DecisionRow.at < since)
+        .exists()
+    )
+
+
+def _stored_leads(session: Session, where: Any, live: dict[str, _Live]) -> Iterator[TimelineItem]:
     query = (
         select(
             LeadRow.seq,
@@ -353,7 +393,7 @@ def _arrivals(
             LeadRow.status,
             LeadRow.first_touch_at,
         )
-        .where(LeadRow.received_at >= since, LeadRow.received_at <= until)
+        .where(where)
         .where(LeadRow.status != "stored")  # imported without routing: never routed live
         .order_by(LeadRow.received_at, LeadRow.seq)
         .limit(BATCH)

@@ -6,6 +6,8 @@ One table each, so that every page says the same thing for the same fact. Filter
 
 from __future__ import annotations
 
+from leadflow.decision_words import ACCOUNT_REASONS
+
 STATUS_LABELS = {
     "received": "Received",
     "assigned": "Assigned",
@@ -99,3 +101,61 @@ def status_kind(status: str | None) -> str:
 
 def event_label(kind: str) -> str:
     return EVENT_LABELS.get(kind, kind.replace("_", " ").replace(".", " ").capitalize())
+
+
+# queues page: what a message was about (a failed message's event), and why a lead was
+# matched to an account (a review's reason codes, as `quality.accounts` writes them).
+MESSAGE_LABELS = {
+    "lead.assigned": "New lead",
+    "lead.reassigned": "Lead reassigned",
+    "lead.unassigned": "Lead without an owner",
+    "lead.queued": "Lead held",
+    "lead.nurtured": "Lead to nurture",
+    "lead.merged": "Duplicate lead",
+    "lead.junk": "Lead set aside as junk",
+    "sla.reminder": "First touch due soon",
+    "sla.breached": "First touch missed",
+    "prospect.acknowledgment": "Acknowledgment to the prospect",
+}
+
+
+RECIPIENT_LABELS = {  # whom a message was for, when not a rep
+    "channel": "The channel",
+    "prospect": "The prospect",
+    "owner": "The owner",
+    "manager": "The manager",
+}
+
+
+def message_label(event: str) -> str:
+    return MESSAGE_LABELS.get(event, event)
+
+
+def match_reason(code: str) -> str:
+    """`name_fuzzy:0.93` is "a close company name (93%)"; the others as the lead page says."""
+    kind, _, score = code.partition(":")
+    if kind == "name_fuzzy" and score:
+        try:
+            return f"a close company name ({round(float(score) * 100)}%)"
+        except ValueError:
+            return code
+    return ACCOUNT_REASONS.get(code, code)
+
+
+# Why a lead is junk: the policy's `junk` check that caught it (`quality.normalize`).
+JUNK_REASONS = {
+    "honeypot": "A hidden field that only bots fill was filled",
+    "disposable_email": "A throwaway mailbox",
+    "blocked_domain": "A blocked domain",
+    "blocked_pattern": "A blocked pattern",
+    "unreachable": "No way to reach them",
+}
+
+
+def junk_reason(reason: str) -> str:
+    """`blocked_domain: rival.com` is "A blocked domain: rival.com"; unknown codes as they are."""
+    code, _, detail = reason.partition(": ")
+    said = JUNK_REASONS.get(code)
+    if said is None:
+        return reason
+    return f"{said}: {detail}" if detail else said

@@ -9,7 +9,8 @@ it (`accounts.settle_review`, `routing.restore`, `jobs.retry_job`); this module 
 A failed message is shown by its channel, its event, its lead, who it was for and its last
 error, never its data: the data of an owner's email holds the links that act as the owner.
 A held lead says why from its decision record: the pool it waits for and, for each member,
-why they could not take it (`outside_hours`, `away`, `cap_per_day 12/12`, ...).
+why they could not take it (`outside_hours`, `away`, `cap_per_day 12/12`, ...); the record and
+the policy it was made under come with it, for `decision_words.describe` to say it in words.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadflow.core.policy import Policy
 from leadflow.service import jobs
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden
@@ -80,6 +82,8 @@ class Held:
     since: datetime  # when it was held
     reason: str | None  # the decision's own words ("held for pool x: no member eligible")
     members: list[tuple[str, str]]  # (rep id, why not) for each member when it was held
+    record: dict[str, Any]  # the decision record, for `decision_words.describe`
+    policy: Policy | None  # the policy version it was decided under
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def queues(svc: Services, actor: Actor, limit: int = LIMIT) -> Queues:
             reviews=_reviews(session, limit),
             junk=_junk(session, limit),
             failed=_failed(session, dead),
-            held=_held(session, limit),
+            held=_held(svc, session, limit),
         )
 
 
@@ -191,7 +195,7 @@ def _failed(session: Session, dead: list[JobRow]) -> Queue[FailedMessage]:
     return Queue(int(total or 0), items)
 
 
-def _held(session: Session, limit: int) -> Queue[Held]:
+def _held(svc: Services, session: Session, limit: int) -> Queue[Held]:
     rows = _newest_with_status(session, "queued", limit)
     ids = [r.decision_id for r in rows if r.decision_id is not None]
     decisions = (
@@ -199,11 +203,14 @@ def _held(session: Session, limit: int) -> Queue[Held]:
         if ids
         else {}
     )
+    versions = {d.policy_version for d in decisions.values() if d.policy_version is not None}
+    policies = {v: svc.policies.version(session, v) for v in versions}  # compiled once
     items = []
     for row in rows:
         decision = decisions.get(row.decision_id or 0)
         record: dict[str, Any] = decision.record if decision is not None else {}
         pool = record.get("held_for") or record.get("pool") or row.pool
+        version = decision.policy_version if decision is not None else None
         items.append(
             Held(
                 lead=brief_of(row),
@@ -211,6 +218,8 @@ def _held(session: Session, limit: int) -> Queue[Held]:
                 since=decision.at if decision is not None else row.updated_at,
                 reason=record.get("reason"),
                 members=_why_not(record, pool),
+                record=record,
+                policy=policies.get(version) if version is not None else None,
             )
         )
     return Queue(count_with_status(session, "queued"), items)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, select
@@ -55,6 +56,7 @@ class Alert:
     at: datetime
     lead: LeadBrief | None
     text: str  # why: the decision's reason, or the message's last error
+    record: dict[str, Any] | None = None  # an unassigned lead's decision record
 
 
 def day_bounds(now: datetime, zone: str) -> tuple[date, datetime, datetime]:
@@ -113,7 +115,7 @@ def latest_alerts(svc: Services, actor: Actor, limit: int = ALERTS) -> list[Aler
                 .limit(limit)
             )
         )
-        reasons = _decision_reasons(session, [r.decision_id for r in leads if r.decision_id])
+        records = _records(session, [r.decision_id for r in leads if r.decision_id])
         jobs = list(
             session.scalars(
                 select(JobRow)
@@ -123,16 +125,13 @@ def latest_alerts(svc: Services, actor: Actor, limit: int = ALERTS) -> list[Aler
             )
         )
         about = briefs(session, (j.lead_id for j in jobs if j.lead_id))
-    alerts = [
-        Alert(
-            "unassigned",
-            row.updated_at,
-            brief_of(row),
-            reasons.get(row.decision_id or 0)
-            or str((row.first_response or {}).get("reason") or "no rep could take it"),
+    alerts = []
+    for row in leads:
+        record = records.get(row.decision_id or 0)
+        why = (record or {}).get("reason") or (row.first_response or {}).get("reason")
+        alerts.append(
+            Alert("unassigned", row.updated_at, brief_of(row), str(why or "unassigned"), record)
         )
-        for row in leads
-    ]
     alerts += [
         Alert(
             "message_dead",
@@ -163,13 +162,11 @@ def _median_first_touch(session: Session, of_today: ColumnElement[bool], n: int)
     return sum(values) / len(values) if values else None
 
 
-def _decision_reasons(session: Session, ids: list[int]) -> dict[int, str]:
+def _records(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
-    rows = session.execute(
-        select(DecisionRow.id, DecisionRow.record).where(DecisionRow.id.in_(ids))
-    )
-    return {i: str(record.get("reason")) for i, record in rows if record.get("reason")}
+    query = select(DecisionRow.id, DecisionRow.record).where(DecisionRow.id.in_(ids))
+    return {decision_id: record for decision_id, record in session.execute(query)}
 
 
 def _may_see(actor: Actor) -> None:

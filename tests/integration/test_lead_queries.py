@@ -16,7 +16,7 @@ from databases import FixedClock
 from leadflow.service import queries
 from leadflow.service.context import Services
 from leadflow.service.lead_story import lead_story
-from leadflow.service.queries import LeadFilter, browse_leads, export_leads, lead_sources
+from leadflow.service.queries import LeadFilter, browse_leads, export_leads, lead_choices
 from leadflow.service.reps import RepUpdate, update_rep
 from leadflow.service.routing import Actor, NewLead, intake, reassign
 from leadflow.store.migrate import upgrade
@@ -155,10 +155,20 @@ def test_the_export_yields_every_matching_lead_across_batches_newest_first(
     assert [row[column("first_name")] for row in rows] == ["N4", "N3", "N2", "N1", "N0"]
 
 
-def test_the_sources_are_listed_once_each_in_order(team: Services) -> None:
+def test_the_sources_to_filter_by_are_listed_once_each_in_order(team: Services) -> None:
     for source in ("webinar", "website", "webinar", None):
         take(team, source=source)
-    assert lead_sources(team, MANAGER) == ["webinar", "website"]
+    assert lead_choices(team, MANAGER).sources == ["webinar", "website"]
+
+
+def test_a_manager_filters_by_the_policy_s_reps_pools_and_rules(team: Services) -> None:
+    choices = lead_choices(team, MANAGER)
+    assert choices.reps == [("ann", "Ann Archer"), ("ben", "Ben Brook")]
+    assert (choices.pools, choices.rules) == (["big", "team"], ["big"])
+
+
+def test_a_rep_is_offered_no_owner_to_filter_by(team: Services) -> None:
+    assert lead_choices(team, Actor("ann@example.com", "rep", "ann")).reps == []
 
 
 @contextmanager

@@ -173,12 +173,18 @@ def browse_leads(
 def export_leads(svc: Services, actor: Actor, where: LeadFilter) -> Iterator[tuple[Any, ...]]:
     """Every lead the filter holds, newest first, as tuples of `EXPORT_COLUMNS`.
 
-    A batch of `EXPORT_BATCH` at a time, each in its own short read: memory stays flat however
-    many leads match, and no read holds the database for the whole download. Leads stored
-    meanwhile are newer than the first batch and are not included.
+    The actor and the filter are checked at once (an error before the first row, not in the
+    middle of a download); the rows come a batch of `EXPORT_BATCH` at a time, each batch in its
+    own short read, so memory stays flat however many leads match and no read holds the
+    database for the whole download. Leads stored meanwhile are newer than the first batch and
+    are not included.
     """
     columns = [getattr(LeadRow, c) for c in EXPORT_COLUMNS if c not in FROM_FIELDS]
     base = _visible(select(LeadRow.seq, LeadRow.fields, *columns), actor, where, 1)
+    return _exported(svc, base)
+
+
+def _exported(svc: Services, base: Select[Any]) -> Iterator[tuple[Any, ...]]:
     last: int | None = None
     while True:
         query = base if last is None else base.where(LeadRow.seq < last)
@@ -193,12 +199,32 @@ def export_leads(svc: Services, actor: Actor, where: LeadFilter) -> Iterator[tup
         last = rows[-1].seq
 
 
-def lead_sources(svc: Services, actor: Actor) -> list[str]:
-    """The sources leads came from (for a rep: its own leads'), in order, for a filter."""
-    query = _visible(select(LeadRow.source).distinct(), actor, LeadFilter(), 1)
+@dataclass(frozen=True)
+class LeadChoices:
+    """What a lead list's filters offer: the active policy's reps (none for a rep: it sees its
+    own leads only), pools and rules, and the sources leads came from."""
+
+    reps: list[tuple[str, str]]  # (id, name)
+    pools: list[str]
+    rules: list[str]
+    sources: list[str]
+
+
+def lead_choices(svc: Services, actor: Actor) -> LeadChoices:
+    """The values a lead list can be filtered by, for its selects."""
+    sources = _visible(select(LeadRow.source).distinct(), actor, LeadFilter(), 1)
     with svc.store.reading() as session:
-        found = session.scalars(query.where(LeadRow.source.is_not(None)))
-        return sorted(s for s in found if s)
+        policy = svc.policies.active(session)
+        found = sorted(s for s in session.scalars(sources.where(LeadRow.source.is_not(None))) if s)
+    if policy is None:
+        return LeadChoices([], [], [], found)
+    reps = [] if actor.role == "rep" else [(r.id, r.name or r.id) for r in policy.reps.values()]
+    return LeadChoices(
+        sorted(reps, key=lambda r: r[1].casefold()),
+        sorted(policy.pools),
+        [rule.name for rule in policy.rules],
+        found,
+    )
 
 
 def database_reachable(svc: Services) -> str | None:

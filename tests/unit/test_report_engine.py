@@ -271,3 +271,9 @@ def test_a_pool_that_names_its_rep_by_a_field_owes_nobody(db: Connection) -> Non
     record = assigned_from("named", "ann", ["ann"], field={"requested_rep": "ann"})
     insert_facts(db, [derive(*lead(1, MONDAY), [record])])
     assert fairness(db, Query(week())) == []
+
+
+def test_leads_of_one_local_hour_are_one_cell_whatever_their_minute(db: Connection) -> None:
+    store(db, lead(1, MONDAY + timedelta(minutes=10)), lead(2, MONDAY + timedelta(minutes=50)))
+    cells = figures_by_group(db, Query(week(), "hour"))
+    assert [(c["group"], c["figures"]["leads"]) for c in cells] == [("Mon 10", 2)]

@@ -121,7 +121,7 @@ def fairness(connection: Connection, query: Query) -> list[dict[str, Any]]:
     Pools with most leads first; reps by name.
     """
     rows = connection.execute(
-        _where(select(), query)
+        _where(connection, query)
         .add_columns(
             S.pool, S.rep, func.sum(S.expected), func.sum(case((S.picked.is_(True), 1), else_=0))
         )
@@ -160,7 +160,7 @@ def figures_by_group(connection: Connection, query: Query) -> list[dict[str, Any
     """One entry per group (most leads first): `{"group": name, "figures": {...}}`."""
     key = _group_key(query)
     tallies: dict[Any, _Tally] = defaultdict(_Tally)
-    base = _where(select(), query)
+    base = _where(connection, query)
     counts = connection.execute(
         base.add_columns(key.label("g"), *_COUNTS.values()).group_by(key)
     ).all()
@@ -208,9 +208,9 @@ def figures_by_group(connection: Connection, query: Query) -> list[dict[str, Any
 
 def over_time(connection: Connection, query: Query, size: str) -> list[dict[str, Any]]:
     """Per day, week or month of the period: leads, assigned, SLA met share, median touch."""
-    local_day = _local(query.period) / 86400
+    local_day = _local(query.period) // 86400
     rows = connection.execute(
-        _where(select(), query)
+        _where(connection, query)
         .add_columns(
             local_day.label("d"),
             func.count().label("leads"),
@@ -221,7 +221,7 @@ def over_time(connection: Connection, query: Query, size: str) -> list[dict[str,
         .group_by(local_day)
     ).all()
     touches = connection.execute(
-        _where(select(), query)
+        _where(connection, query)
         .add_columns(local_day.label("d"), F.touch_bucket, func.count())
         .where(F.touch_bucket.is_not(None))
         .group_by(local_day, F.touch_bucket)
@@ -373,15 +373,32 @@ def _share(count: int, total: int) -> float | None:
     return Share(count, total).share
 
 
-def _where(query: Select[Any], q: Query) -> Select[Any]:
+def _where(connection: Connection, q: Query) -> Select[Any]:
+    """The leads of the query's period, with its filters.
+
+    SQLite's planner takes the index on `received_epoch` for any range, and walking a
+    period that covers most of the table through the index costs six times a plain scan (413
+    against 63 ms over 100,000 leads); so on SQLite a period that covers more than a quarter
+    of the stored span is read by a scan. PostgreSQL's planner knows this by itself.
+    """
     start = int(q.period.utc_start.timestamp())
     end = int(q.period.utc_end.timestamp())
-    query = query.select_from(LeadFactRow.__table__).where(
-        and_(F.received_epoch >= start, F.received_epoch < end)
-    )
+    epoch: ColumnElement[Any] = F.received_epoch
+    if connection.dialect.name == "sqlite" and _covers_most(connection, start, end):
+        epoch = F.received_epoch + 0  # not the index
+    query = select().select_from(LeadFactRow.__table__).where(and_(epoch >= start, epoch < end))
     for name, value in q.filters.items():
         query = query.where(F[name] == value)
     return query
+
+
+def _covers_most(connection: Connection, start: int, end: int) -> bool:
+    low, high = connection.execute(
+        select(func.min(F.received_epoch), func.max(F.received_epoch))
+    ).one()  # two index probes
+    if low is None or high <= low:
+        return False
+    return (min(end, high) - max(start, low)) / (high - low) > 0.25
 
 
 def _group_key(q: Query) -> ColumnElement[Any]:
@@ -389,7 +406,7 @@ def _group_key(q: Query) -> ColumnElement[Any]:
         return literal(1)
     if q.group_by == "hour":
         local = _local(q.period)
-        return ((local / 86400 + 3) % 7) * 24 + (local % 86400) / 3600
+        return ((local // 86400 + 3) % 7) * 24 + (local % 86400) // 3600
     return F[q.group_by]
 
 

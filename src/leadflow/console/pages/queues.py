@@ -115,7 +115,7 @@ def _page(
 def _refused(request: Request, who: Viewing, services: Services, error: ServiceError) -> Response:
     """The page again, saying why nothing was done (someone else acted first, say)."""
     status = 404 if isinstance(error, NotFound) else 409
-    message = f"Nothing was changed: {web.service_error_message(error)}."
+    message = f"Nothing was changed: {error.message.rstrip('.')}."
     return _page(request, who, services, flash=message, flash_kind="error", status=status)
 
 

@@ -108,6 +108,38 @@ def test_a_search_finds_a_lead_by_email_name_or_company_whatever_the_case_and_ac
     assert emails(page.leads) == ["priya@northwind.com"]
 
 
+@pytest.mark.parametrize("window", [1, 4, 1000])
+def test_a_search_pages_through_the_same_leads_whether_its_matches_are_near_or_far(
+    team: Services, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    monkeypatch.setattr(queries, "WINDOW", window)
+    kinds = ["acme", "acme", "other", "other", "other", "acme", "acme", "acme", "other", "acme"]
+    ids = [take(team, company=f"{kind} {i}") for i, kind in enumerate(kinds)]
+    wanted = [i for i, kind in zip(ids, kinds, strict=True) if kind == "acme"][::-1]
+    seen, page = [], browse_leads(team, MANAGER, LeadFilter(text="acme"), limit=2)
+    while True:
+        seen += [lead.id for lead in page.leads]
+        if page.older is None:
+            break
+        page = browse_leads(team, MANAGER, LeadFilter(text="acme"), before=page.older, limit=2)
+    back = browse_leads(team, MANAGER, LeadFilter(text="acme"), after=page.newer, limit=2)
+    assert seen == wanted
+    assert [lead.id for lead in back.leads] == wanted[-4:-2]
+
+
+def test_a_date_range_holds_the_leads_received_in_it(team: Services, clock: FixedClock) -> None:
+    start = clock.now
+    take(team)
+    clock.now = start + timedelta(days=1)
+    inside = [take(team), take(team)]
+    clock.now = start + timedelta(days=2)
+    take(team)
+    day = LeadFilter(
+        received_since=start + timedelta(days=1), received_until=start + timedelta(days=2)
+    )
+    assert [lead.id for lead in browse_leads(team, MANAGER, day).leads] == inside[::-1]
+
+
 def test_a_percent_sign_or_underscore_in_a_search_is_taken_literally(team: Services) -> None:
     take(team, email="a_b@example.com")
     take(team, email="axb@example.com")

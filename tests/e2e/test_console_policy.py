@@ -121,6 +121,21 @@ def test_a_published_version_is_in_the_history_with_its_message(
     expect(newest).to_contain_text("Reps take leads at any hour")
 
 
+def test_after_publishing_the_page_lists_the_new_versions_warnings(
+    console: Console, browser: Any
+) -> None:
+    page = policy_page(console, browser)
+    idle_rep = "  - {id: eve, name: Eve Ernst, email: eve@example.com}\n"
+    text = ANY_HOUR.replace("pools:\n", idle_rep + "pools:\n")
+    page.get_by_label("Policy YAML").fill(text)
+    page.get_by_label("Message").fill("Eve joins, in no pool yet")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("Version 2 is published and active.")).to_be_visible()
+    line = text.splitlines().index(idle_rep.rstrip("\n")) + 1
+    warning = page.get_by_role("link", name=re.compile(rf"^Line {line}, column \d+ — warning: "))
+    expect(warning).to_contain_text("never get a lead")
+
+
 def test_rolling_back_makes_the_old_version_active_again(console: Console, browser: Any) -> None:
     publish(console, ANY_HOUR, "any hour")
     page = policy_page(console, browser)

@@ -398,7 +398,8 @@ def _covers_most(connection: Connection, start: int, end: int) -> bool:
     ).one()  # two index probes
     if low is None or high <= low:
         return False
-    return (min(end, high) - max(start, low)) / (high - low) > 0.25
+    covered: float = (min(end, high) - max(start, low)) / (high - low)
+    return covered > 0.25
 
 
 def _group_key(q: Query) -> ColumnElement[Any]:

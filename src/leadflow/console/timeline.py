@@ -117,7 +117,9 @@ def _rerouted(said: _Said, data: dict[str, Any]) -> str:
         str(data.get("reason")), str(data.get("reason") or "")
     )
     was = data.get("previous_owner")
-    return f"Taken from {said.rep(was)}, {why}" if was else f"Routed again {why}".strip()
+    if was:
+        return f"Taken from {said.rep(was)}" + (f", {why}" if why else "")
+    return why[:1].upper() + why[1:]
 
 
 def _reason(said: _Said, data: dict[str, Any]) -> str:

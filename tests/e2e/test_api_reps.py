@@ -155,13 +155,25 @@ def test_a_rep_key_may_not_change_another_rep(
     assert patch(client, bob, "alice", presence="away").status_code == 403
 
 
-def test_a_rep_key_may_not_change_its_own_caps_or_time_off(
+def test_a_rep_key_may_not_change_its_own_caps_or_whether_it_is_active(
     client: TestClient, make_key: Callable[..., Headers], policy: int
 ) -> None:
     bob = make_key("rep", "bob")
     assert patch(client, bob, "bob", caps={"per_day": 99}).status_code == 403
-    entry = {"from": "2026-11-23", "to": "2026-11-23"}
-    assert patch(client, bob, "bob", time_off_add=[entry]).status_code == 403
+    assert patch(client, bob, "bob", active=False).status_code == 403
+
+
+def test_a_rep_key_may_add_and_remove_its_own_time_off(
+    client: TestClient, make_key: Callable[..., Headers], policy: int
+) -> None:
+    bob = make_key("rep", "bob")
+    entry = {"from": "2026-12-24", "to": "2026-12-31", "note": "holidays"}
+    added = patch(client, bob, "bob", time_off_add=[entry])
+    assert added.status_code == 200, added.text
+    (runtime,) = [t for t in added.json()["time_off"] if t["source"] == "runtime"]
+    removed = patch(client, bob, "bob", time_off_remove=[runtime["id"]])
+    assert removed.status_code == 200
+    assert [t for t in removed.json()["time_off"] if t["source"] == "runtime"] == []
 
 
 def test_a_rep_key_sees_only_its_own_rep(

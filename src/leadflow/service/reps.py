@@ -8,8 +8,9 @@ rows and an audit row (who, before, after) are written together and the routing 
 once, so every process routes the next lead with the change. A change that may free the rep
 places the leads held for its pools in the same transaction, oldest first.
 
-Roles: a `rep` key sees its own rep and may change only its own presence; `manager` and
-`admin` see and change every rep.
+Roles: a `rep` key sees its own rep and may change only its own presence and time off (a rep
+says when they are away; caps and `active` are a manager's); `manager` and `admin` see and
+change every rep.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ log = logging.getLogger("leadflow.reps")
 
 PRESENCES = ("available", "away")
 CAP_NAMES = ("per_day", "per_week", "open")
+REP_MAY_CHANGE = frozenset({"presence", "time_off_add", "time_off_remove"})  # of its own
 
 
 @dataclass(frozen=True)
@@ -175,8 +177,8 @@ def _may_update(actor: Actor, rep_id: str, change: RepUpdate) -> None:
         return
     if actor.role != "rep":
         raise Forbidden(f"a {actor.role} key may not change reps")
-    if rep_id != actor.rep_id or not change.given <= {"presence"}:
-        raise Forbidden("a rep key may only change its own presence")
+    if rep_id != actor.rep_id or not change.given <= REP_MAY_CHANGE:
+        raise Forbidden("a rep may only change its own presence and time off")
 
 
 def _rep_in(policy: Policy | None, rep_id: str) -> Rep:

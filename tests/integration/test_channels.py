@@ -150,7 +150,7 @@ def test_a_slack_test_message_reaches_slack_and_says_it_is_a_test(
 ) -> None:
     result = send_test(svc, "sales-slack", ADMIN)
     (got,) = http[1]
-    assert (result.sent, got.path) == (True, "/slack/T0/B0/xyz")
+    assert (result.sent, result.detail, got.path) == (True, "127.0.0.1", "/slack/T0/B0/xyz")
     assert json.loads(got.body)["blocks"][0]["text"]["text"].startswith("Test message")
 
 
@@ -167,7 +167,7 @@ def test_an_email_channel_with_addresses_sends_its_test_to_them(
 ) -> None:
     result = send_test(svc, "ops-mail", ADMIN)
     (mail,) = inbox[0].messages
-    assert (result.detail, mail["To"]) == ("sent to ops@example.com", "ops@example.com")
+    assert (result.detail, mail["To"]) == ("ops@example.com", "ops@example.com")
 
 
 def test_an_email_channel_to_each_owner_sends_its_test_to_the_person_asking(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from leadflow.core.policy import Channel
-from leadflow.notify import Delivery, DeliveryError, Notifier, Recipient
+from leadflow.notify import Delivery, DeliveryError, Notifier, Recipient, expand
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, NotFound
 from leadflow.service.jobs import active_channels
@@ -50,7 +50,7 @@ class ChannelView:
 class TestResult:
     channel: str
     sent: bool
-    detail: str  # where it went, or why it did not (the delivery's reason: no secrets)
+    detail: str  # where it went (a host, addresses), or why not (the reason: no secrets)
 
 
 def list_channels(svc: Services, actor: Actor) -> list[ChannelView]:
@@ -98,8 +98,8 @@ def send_test(svc: Services, name: str, actor: Actor, to: str | None = None) -> 
     finally:
         notifier.close()
     log.info("channel.tested channel=%s by=%s", name, actor.name)
-    went = ", ".join(addresses) if channel.type == "email" else where(channel)
-    return TestResult(name, True, f"sent to {went}")
+    went = ", ".join(addresses) if channel.type == "email" else _host(svc, channel)
+    return TestResult(name, True, went)
 
 
 def where(channel: Channel) -> str:
@@ -111,6 +111,16 @@ def where(channel: Channel) -> str:
         return url.split("}", 1)[0] + "}"
     host = urlsplit(url).hostname
     return host or "(no URL)"
+
+
+def _host(svc: Services, channel: Channel) -> str:
+    """The host a message to the channel went to: its URL read as it was sent, cut to the
+    host (a `${VAR}` URL may hold a secret, its host does not)."""
+    try:
+        url = expand(channel.url or "", svc.env, channel.name)
+    except DeliveryError:
+        return where(channel)
+    return urlsplit(url).hostname or where(channel)
 
 
 def _admin_only(actor: Actor) -> None:

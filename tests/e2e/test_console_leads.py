@@ -280,6 +280,39 @@ def test_a_rep_sees_no_manager_actions_on_its_own_lead(console: Console, browser
     expect(page.get_by_role("button", name="Route again")).to_have_count(0)
 
 
+def test_the_owner_accepts_its_lead_on_the_lead_s_page(console: Console, browser: Any) -> None:
+    lead = console.post_lead(email="accept@example.com")
+    page = console.signed_in(browser, f"{lead['owner']}@example.com")
+    page.goto(f"/leads/{lead['id']}")
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("status")).to_have_text("Accepted.")
+    assert console.api("GET", f"/leads/{lead['id']}").json()["status"] == "accepted"
+
+
+def test_a_rejection_without_a_reason_asks_for_one_and_changes_nothing(
+    console: Console, browser: Any
+) -> None:
+    lead = console.post_lead(email="why@example.com")
+    page = console.signed_in(browser, f"{lead['owner']}@example.com")
+    page.goto(f"/leads/{lead['id']}")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_text("Say why, so that the next rep and your manager know.")).to_be_visible()
+    assert console.api("GET", f"/leads/{lead['id']}").json()["owner"] == lead["owner"]
+
+
+def test_a_lead_rejected_with_a_reason_leaves_the_rep_s_list(
+    console: Console, browser: Any
+) -> None:
+    lead = console.post_lead(email="notmine@example.com")
+    page = console.signed_in(browser, f"{lead['owner']}@example.com")
+    page.goto(f"/leads/{lead['id']}")
+    page.get_by_label("Reason to reject").fill("Not my territory")
+    page.get_by_role("button", name="Reject").click()
+    page.wait_for_url(re.compile(r"/leads\?done=rejected$"))
+    expect(page.get_by_role("status")).to_contain_text("Rejected")
+    assert lead["id"] not in lead_ids(page)
+
+
 def test_a_reassignment_posted_by_a_rep_is_refused_and_changes_nothing(console: Console) -> None:
     lead = console.post_lead(email="keep@example.com")
     owner = lead["owner"]

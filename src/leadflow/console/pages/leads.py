@@ -37,8 +37,15 @@ router = APIRouter()
 PAGE = 50
 FILTERS = ("q", "status", "owner", "pool", "rule", "source", "sla_status", "from", "to")
 MOVABLE = frozenset(words.STATUS_LABELS) - routing.CLOSED - routing.HELD_BACK - {"merged"}
-DONE = {"reassigned": "Reassigned", "rerouted": "Routed again", "restored": "Restored"}
+DONE = {
+    "reassigned": "Reassigned",
+    "rerouted": "Routed again",
+    "restored": "Restored",
+    "accepted": "Accepted",
+    "contacted": "Marked contacted",
+}
 LINES_PER_CHUNK = 500
+REJECTED = "Rejected: the lead goes back to the policy, and never to you again."
 ENVELOPE = frozenset({"source", "external_id", "received_at"})  # kept on the lead, not a field
 
 
@@ -106,6 +113,7 @@ def lead_list(request: Request, services: web.Svc, who: web.Viewer) -> Response:
         "leads.html",
         status=422 if filters.errors else 200,
         title="Your leads" if who.is_("rep") else "Leads",
+        flash=REJECTED if request.query_params.get("done") == "rejected" else None,
         page=page,
         filters=filters,
         options=_options(choices, filters.typed),
@@ -173,8 +181,8 @@ def _chunks(lines: Iterator[str]) -> Iterator[bytes]:
 @router.get("/leads/{lead_id}")
 def lead_page(lead_id: str, request: Request, services: web.Svc, who: web.Viewer) -> Response:
     story = lead_story.lead_story(services, lead_id, who.actor)
-    done = DONE.get(request.query_params.get("done", ""))
-    return _lead(request, who, story, flash=_done(done, story) if done else None)
+    done = request.query_params.get("done", "")
+    return _lead(request, who, story, flash=_done(done, story) if done in DONE else None)
 
 
 @router.post("/leads/{lead_id}/reassign")
@@ -205,6 +213,44 @@ def restore(lead_id: str, request: Request, services: web.Svc, who: web.Changer)
     return _act(request, services, who, lead_id, "restored", change)
 
 
+@router.post("/leads/{lead_id}/accept")
+def accept(lead_id: str, request: Request, services: web.Svc, who: web.Changer) -> Response:
+    """The owner takes the lead on (the SLA clock runs until the first touch)."""
+    web.require(who, "rep")
+    change = partial(routing.record_event, services, lead_id, "accepted", who.actor)
+    return _act(request, services, who, lead_id, "accepted", change)
+
+
+@router.post("/leads/{lead_id}/contacted")
+def contacted(lead_id: str, request: Request, services: web.Svc, who: web.Changer) -> Response:
+    web.require(who, "rep")
+    change = partial(routing.record_event, services, lead_id, "contacted", who.actor)
+    return _act(request, services, who, lead_id, "contacted", change)
+
+
+@router.post("/leads/{lead_id}/reject")
+def reject(
+    lead_id: str,
+    request: Request,
+    services: web.Svc,
+    who: web.Changer,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The owner hands the lead back, saying why; it is routed again, never back to them."""
+    web.require(who, "rep")
+    if not reason.strip():
+        story = lead_story.lead_story(services, lead_id, who.actor)
+        errors = {"reason": "Say why, so that the next rep and your manager know."}
+        return _lead(request, who, story, errors=errors, status=422)
+    try:
+        routing.record_event(services, lead_id, "rejected", who.actor, note=reason.strip())
+    except Conflict as refused:
+        story = lead_story.lead_story(services, lead_id, who.actor)
+        message = "Not done: " + web.service_error_message(refused) + "."
+        return _lead(request, who, story, flash=message, flash_kind="error", status=409)
+    return web.redirect("/leads?done=rejected", request)
+
+
 def _act(
     request: Request,
     services: web.Svc,
@@ -224,8 +270,11 @@ def _act(
     return web.redirect(f"/leads/{lead_id}?done={done}", request)
 
 
-def _done(verb: str, story: lead_story.LeadStory) -> str:
-    lead = story.lead
+def _done(done: str, story: lead_story.LeadStory) -> str:
+    """What an action did, said from where the lead is now."""
+    lead, verb = story.lead, DONE[done]
+    if done in ("accepted", "contacted"):
+        return f"{verb}."
     if lead.owner and lead.status in routing.OWNED:
         return f"{verb}: the lead is now with {_names(story).get(lead.owner, lead.owner)}."
     return f"{verb}: the lead is now {words.status_label(lead.status).lower()}."
@@ -238,6 +287,7 @@ def _lead(
     flash: str | None = None,
     flash_kind: str = "ok",
     status: int = 200,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     lead = story.lead
     names = _names(story)
@@ -256,6 +306,8 @@ def _lead(
         key=lambda r: r[1].casefold(),
     )
     manager = who.is_("manager", "admin")
+    owner = who.is_("rep") and lead.owner == who.user.rep_id
+    steps = [e for e in ("accepted", "contacted", "rejected") if lead.status in routing.MOVES[e]]
     return web.render(
         request,
         who,
@@ -271,6 +323,8 @@ def _lead(
         reps=reps,
         may_move=manager and lead.status in MOVABLE,
         may_restore=manager and lead.status in routing.HELD_BACK,
+        steps=steps if owner else [],
+        errors=errors or {},
         flash=flash,
         flash_kind=flash_kind,
     )

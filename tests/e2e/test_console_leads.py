@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from browser import Console, describe, serious_violations
+from browser import Console, describe, serious_violations, sign_in
 from playwright.sync_api import expect
 
 NY = ZoneInfo("America/New_York")
@@ -239,6 +239,22 @@ def test_a_manager_reassigns_a_lead_to_the_rep_chosen(console: Console, browser:
     target = "chen" if lead["owner"] != "chen" else "bob"
     label = {"chen": "Chen Li", "bob": "Bob Brown"}[target]
     page = console.signed_in(browser, "maria@example.com")
+    page.goto(f"/leads/{lead['id']}")
+    page.get_by_label("Reassign to").select_option(label=label)
+    page.get_by_role("button", name="Reassign").click()
+    expect(page.get_by_role("status")).to_have_text(f"Reassigned: the lead is now with {label}.")
+    assert console.api("GET", f"/leads/{lead['id']}").json()["owner"] == target
+
+
+def test_with_javascript_off_a_manager_still_reassigns_by_a_plain_form_post(
+    console: Console, browser: Any
+) -> None:
+    lead = console.post_lead(email="nojs@example.com")
+    target, label = ("chen", "Chen Li") if lead["owner"] != "chen" else ("bob", "Bob Brown")
+    context = browser.new_context(base_url=console.url, java_script_enabled=False)
+    console.pages.append(context)
+    page = context.new_page()
+    sign_in(page, "maria@example.com")
     page.goto(f"/leads/{lead['id']}")
     page.get_by_label("Reassign to").select_option(label=label)
     page.get_by_role("button", name="Reassign").click()

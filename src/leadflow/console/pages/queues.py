@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from leadflow.console import web, words
 from leadflow.console.web import Viewing
-from leadflow.decision_words import CandidateSaid, Known, describe
+from leadflow.decision_words import Known, describe
 from leadflow.service import accounts, jobs, queues, roster, routing
 from leadflow.service.context import Services
 from leadflow.service.errors import Conflict, NotFound, ServiceError
@@ -129,8 +129,21 @@ def _restored(services: Services, request: Request) -> str | None:
     return f"Lead restored and routed: {words.status_label(status).lower()}{where}."
 
 
-def why_held(item: Held, zone: str) -> list[CandidateSaid]:
-    """Why each member of the pool a lead waits for could not take it, in words."""
-    said = describe(item.record, item.policy, Known(zone=zone))
-    pool = next((p for p in said.pools if p.pool == item.pool), None)
-    return [c for c in pool.candidates if not c.eligible] if pool is not None else []
+def why_held(item: Held, zone: str) -> list[tuple[str, list[str]]]:
+    """Why the members of the pool a lead waits for could not take it, in words: each reason
+    once, with the names of the members it kept out ("Outside working hours: starts 09:00
+    America/New_York", [Alice Adams, Bob Brown]).
+
+    Only that pool's part of the record is told: the rules before it are the lead page's to
+    tell, and telling them for 50 leads under a policy of 50 rules costs more than the page.
+    """
+    entries = [e for e in item.record.get("pools") or () if e.get("pool") == item.pool]
+    if not entries:
+        return []
+    record = {"at": item.record.get("at"), "outcome": "queued", "pools": entries[:1]}
+    (pool,) = describe(record, item.policy, Known(zone=zone)).pools
+    grouped: dict[str, list[str]] = {}
+    for candidate in pool.candidates:
+        if not candidate.eligible:
+            grouped.setdefault(candidate.why, []).append(candidate.name)
+    return list(grouped.items())

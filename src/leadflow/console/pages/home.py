@@ -58,30 +58,30 @@ def cards(t: Today) -> list[Figure]:
         Figure(
             "received",
             "Leads today",
-            str(t.received),
+            f"{t.received:,}",
             "/leads" + web.query_string(of_today),
             "received since midnight",
         ),
         Figure(
             "assigned",
             "Assigned today",
-            str(t.assigned),
+            f"{t.assigned:,}",
             "/leads" + web.query_string(of_today),
-            f"of today's {t.received} {leads} got an owner",
+            f"of today's {t.received:,} {leads} got an owner",
         ),
         Figure(
             "first-touch",
             "Median time to first touch",
             duration(t.median_first_touch),
             "/leads" + web.query_string(of_today),
-            f"over {t.touched} of today's leads touched"
+            f"over {t.touched:,} of today's leads touched"
             if t.touched
             else "none of today's leads touched yet",
         ),
         Figure(
             "breached",
             "SLA breaches today",
-            str(t.breached),
+            f"{t.breached:,}",
             "/leads" + web.query_string(of_today, sla_status="breached"),
             "of today's leads missed their first-touch deadline",
             "bad" if t.breached else "",
@@ -89,7 +89,7 @@ def cards(t: Today) -> list[Figure]:
         Figure(
             "held",
             "Held now",
-            str(t.held),
+            f"{t.held:,}",
             "/leads" + web.query_string({"status": "queued"}),
             "waiting for someone in their pool",
             "warn" if t.held else "",
@@ -97,7 +97,7 @@ def cards(t: Today) -> list[Figure]:
         Figure(
             "unassigned",
             "Unassigned now",
-            str(t.unassigned),
+            f"{t.unassigned:,}",
             "/leads" + web.query_string({"status": "unassigned"}),
             "nobody could take them: they need a person",
             "bad" if t.unassigned else "",

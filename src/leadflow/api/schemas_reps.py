@@ -64,12 +64,14 @@ class RepPublic(BaseModel):
     policy_caps: CapsPublic
     time_off: list[TimeOffPublic]
     today_count: int = Field(description="Leads assigned today, in the rep's time zone.")
+    week_count: int = Field(description="Leads assigned this week (from Monday), in its zone.")
     open_count: int
     last_assigned_at: datetime | None
 
 
 class RepPatch(BaseModel):
-    """Day-to-day availability; any subset of the fields. A rep key may set only `presence`."""
+    """Day-to-day availability; any subset of the fields. A rep key may set only its own
+    `presence` and time off."""
 
     model_config = ConfigDict(
         extra="forbid",

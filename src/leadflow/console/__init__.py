@@ -36,7 +36,7 @@ def install(app: FastAPI) -> None:
     api_handlers = dict(app.exception_handlers)
     app.add_exception_handler(web.SignInRequired, _sign_in)  # type: ignore[arg-type]
     app.add_exception_handler(web.PageRefused, _refused)  # type: ignore[arg-type]
-    for kind in (ServiceError, HTTPException, RequestValidationError):
+    for kind in (ServiceError, HTTPException, RequestValidationError, Exception):
         app.add_exception_handler(kind, _either(api_handlers[kind]))
     app.add_middleware(web.SecurityHeaders)
 
@@ -67,6 +67,9 @@ def _either(api: web.Handler) -> web.Handler:
         if isinstance(error, HTTPException):
             message = {404: "There is no such page."}.get(error.status_code, str(error.detail))
             return web.page_error(request, error.status_code, message)
-        return web.page_error(request, 400, "The request was not understood.")
+        if isinstance(error, RequestValidationError):
+            return web.page_error(request, 400, "The request was not understood.")
+        api(request, error)  # logs it with its traceback, as for the API
+        return web.page_error(request, 500, "Something went wrong on our side; it is logged.")
 
     return handle

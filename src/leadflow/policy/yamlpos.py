@@ -106,6 +106,19 @@ def parse(text: str) -> Document:
     return Document(data, builder.positions, tuple(builder.issues))
 
 
+def compose(text: str) -> Node | None:
+    """The document's node tree, with marks (positions in the text), read as `parse` reads it:
+    for editing a text in place (`service.policy_reps`) without writing the rest again."""
+    try:
+        loader = _Loader(text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise _marked_error(exc) from None
+
+
 def _marked_error(exc: yaml.MarkedYAMLError) -> YamlError:
     mark = exc.problem_mark or exc.context_mark
     message = f"invalid YAML: {exc.problem or exc.context}"

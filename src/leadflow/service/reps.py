@@ -74,6 +74,7 @@ class RepView:
     policy_caps: dict[str, int | None]
     time_off: list[TimeOff]
     today_count: int
+    week_count: int  # from Monday, in the rep's zone
     open_count: int
     last_assigned_at: datetime | None
 
@@ -313,7 +314,7 @@ def _view(policy: Policy, rep: Rep, rs: RepState, offs: list[TimeOff], now: date
         replace(o, starts_at=o.starts_at.astimezone(tz), ends_at=o.ends_at.astimezone(tz))
         for o in offs
     ]
-    today, _ = local_day(zone, to_epoch(now))
+    today, week = local_day(zone, to_epoch(now))
     last = rs.last_assigned_at
     return RepView(
         id=rep.id,
@@ -332,6 +333,7 @@ def _view(policy: Policy, rep: Rep, rs: RepState, offs: list[TimeOff], now: date
         policy_caps=_caps_dict(rep.caps),
         time_off=own + runtime,
         today_count=rs.counts.on_day(today),
+        week_count=rs.counts.on_week(week),
         open_count=rs.counts.open,
         last_assigned_at=None if last is None else datetime.fromtimestamp(last, UTC),
     )

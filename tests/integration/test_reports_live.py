@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from databases import FixedClock
 from leadflow.reports.engine import Query
@@ -14,6 +15,7 @@ from leadflow.service import reports
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden
 from leadflow.service.routing import Actor, NewLead, intake, reassign, record_event
+from leadflow.store.tables import LeadEventRow
 
 FORM = Actor("website-form", "intake")
 MANAGER = Actor("mia", "manager")
@@ -111,6 +113,33 @@ def test_a_refresh_derives_only_the_leads_that_moved_since_the_last_one(
     assert reports.refresh_facts(team) == 1
     got = reports.report_summary(team, MANAGER, Query(week()))["overall"]
     assert got["time_to_first_touch"]["p50_seconds"] == 30
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_event_committed_after_a_later_one_is_read_by_the_next_refresh(
+    team: Services, clock: FixedClock
+) -> None:
+    """PostgreSQL hands out ids before commit: the refresh between waits for the missing one."""
+    slow, quick = take(team, 1), take(team, 2)
+    assert reports.refresh_facts(team) == 2
+    clock.advance(seconds=40)
+    late = team.store.engine.connect()
+    try:
+        late.execute(  # takes its id now, commits after the next event and the next refresh
+            insert(LeadEventRow).values(
+                lead_id=slow, at=clock(), type="contacted", actor="ann@example.com", data={}
+            )
+        )
+        record_event(team, quick, "contacted", as_owner(team, quick))
+        assert reports.refresh_facts(team) == 1  # quick's event; slow's id is not there yet
+        late.commit()
+    finally:
+        late.close()
+    assert reports.refresh_facts(team) == 1  # slow's, below the mark
+    assert reports.refresh_facts(team) == 0
+    got = reports.report_summary(team, MANAGER, Query(week()))["overall"]
+    assert got["time_to_first_touch"]["never"] == 0
+    assert got["time_to_first_touch"]["p99_seconds"] == 40
 
 
 def test_leads_of_the_week_before_are_in_the_previous_period(

@@ -6,8 +6,9 @@ last refresh (`reports.facts.derive`, the one derivation), in batches, and a rep
 first, so it counts what is committed now. Which leads moved is found by the timeline's ids: a
 lead changes only with an event. The last id seen is kept in `instance` (`report_facts_mark`).
 On PostgreSQL ids are taken before commit, so a transaction may commit an id below one already
-seen; each refresh looks back `LOOKBACK` ids past its mark, and deriving a lead twice is
-harmless (its row is replaced).
+seen: each refresh also keeps the ids missing below its mark (`report_facts_gaps`, within
+`LOOKBACK` ids of it), and the next one reads the events that have since filled them. An id
+that stays missing is a rolled-back insert; it is forgotten once `LOOKBACK` ids behind.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from leadflow.store.tables import DecisionRow, InstanceRow, LeadEventRow, LeadRo
 log = logging.getLogger("leadflow.reports")
 
 MARK = "report_facts_mark"
-LOOKBACK = 2000  # ids: how far before its mark a refresh looks on PostgreSQL
+GAPS = "report_facts_gaps"
+LOOKBACK = 2000  # ids: how long a missing id below the mark is waited for
 BATCH = 1000  # leads derived per transaction
 
 
@@ -60,18 +62,20 @@ def report_summary(
 def refresh_facts(svc: Services) -> int:
     """Derive the facts of every lead whose timeline moved since the last refresh; how many."""
     with svc.store.reading() as session:
-        mark = _mark(session)
+        mark, gaps = _mark(session)
         top = session.scalar(select(func.max(LeadEventRow.id))) or 0
-    if top <= mark:
+    if top <= mark and not gaps:
         return 0
-    since = mark - LOOKBACK if not svc.store.is_sqlite and mark else mark
+    moved = (LeadEventRow.id > mark) & (LeadEventRow.id <= top)
+    if gaps:
+        moved = moved | LeadEventRow.id.in_(gaps)
     done, after = 0, ""
     while True:  # leads in id order, a batch at a time (keyset: no OFFSET rescans)
         with svc.store.reading() as session:
             ids = list(
                 session.scalars(
                     select(LeadEventRow.lead_id)
-                    .where(LeadEventRow.id > since, LeadEventRow.id <= top)
+                    .where(moved)
                     .where(LeadEventRow.lead_id > after)
                     .group_by(LeadEventRow.lead_id)
                     .order_by(LeadEventRow.lead_id)
@@ -85,9 +89,27 @@ def refresh_facts(svc: Services) -> int:
         done += len(ids)
         after = ids[-1]
     with svc.store.writing() as session:
-        _set_mark(session, top)
-    log.info("report.facts_refreshed leads=%d mark=%d", done, top)
+        missing = _missing(session, gaps, max(mark, top), svc.store.is_sqlite)
+        _set_mark(session, max(mark, top), missing)
+    log.info("report.facts_refreshed leads=%d mark=%d waiting=%d", done, top, len(missing))
     return done
+
+
+def _missing(session: Session, gaps: Sequence[int], top: int, sqlite: bool) -> list[int]:
+    """The ids at most `LOOKBACK` below `top` that no committed event has yet.
+
+    SQLite has one writer at a time and commits ids in order: an id missing there was rolled
+    back and never comes, so nothing is waited for.
+    """
+    if sqlite:
+        return []
+    low = max(top - LOOKBACK, 0)
+    seen = set(
+        session.scalars(
+            select(LeadEventRow.id).where(LeadEventRow.id > low, LeadEventRow.id <= top)
+        )
+    )
+    return [n for n in range(low + 1, top + 1) if n not in seen]
 
 
 def _derive_and_store(session: Session, lead_ids: Sequence[str]) -> None:
@@ -135,14 +157,24 @@ def snapshot(row: LeadRow) -> LeadSnapshot:
     )
 
 
-def _mark(session: Session) -> int:
-    value = session.scalar(select(InstanceRow.value).where(InstanceRow.name == MARK))
-    return int(value) if value else 0
+def _mark(session: Session) -> tuple[int, list[int]]:
+    """The last id a refresh saw, and the ids below it it had not seen."""
+    rows = session.execute(
+        select(InstanceRow.name, InstanceRow.value).where(InstanceRow.name.in_((MARK, GAPS)))
+    )
+    values = {name: value for name, value in rows}
+    gaps = values.get(GAPS, "")
+    return int(values.get(MARK) or 0), [int(n) for n in gaps.split(",") if n]
 
 
-def _set_mark(session: Session, mark: int) -> None:
-    row = session.get(InstanceRow, MARK)
-    if row is None:
-        session.add(InstanceRow(name=MARK, value=str(mark)))
-    elif int(row.value) < mark:
-        row.value = str(mark)
+def _set_mark(session: Session, mark: int, gaps: Sequence[int]) -> None:
+    row = session.get(InstanceRow, MARK, with_for_update=True)
+    if row is not None and int(row.value) > mark:
+        return  # a later refresh has written already: its gaps are the newer ones
+    values = {MARK: str(mark), GAPS: ",".join(map(str, gaps))}
+    for name, value in values.items():
+        found = row if name == MARK else session.get(InstanceRow, name)
+        if found is None:
+            session.add(InstanceRow(name=name, value=value))
+        else:
+            found.value = value

@@ -182,3 +182,18 @@ def test_the_inbox_has_no_serious_accessibility_violation(console: Console, brow
     expect(page.get_by_text("Ivy Chen")).to_be_visible()
     violations = serious_violations(page)
     assert violations == [], describe(violations)
+
+
+def test_an_outcome_chosen_but_not_recorded_survives_a_new_lead_arriving(
+    console: Console, browser: Any
+) -> None:
+    first_lead_to_alice(console, first_name="Eva", last_name="Stone")
+    alice = console.signed_in(browser, "alice@example.com")
+    alice.get_by_role("listitem").filter(has_text="Eva Stone").get_by_label(
+        "Outcome"
+    ).select_option("won")
+    owners = [console.post_lead(first_name="Next", last_name=f"N{n}")["owner"] for n in range(3)]
+    assert owners == ["bob", "chen", "alice"]  # the round robin comes back to alice
+    expect(alice.get_by_role("listitem").filter(has_text="Next N2")).to_be_visible(timeout=5_000)
+    eva = alice.get_by_role("listitem").filter(has_text="Eva Stone")
+    expect(eva.get_by_label("Outcome")).to_have_value("won")

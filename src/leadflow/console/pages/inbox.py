@@ -12,7 +12,8 @@ is a Conflict shown as a message.
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime, time, timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -30,18 +31,7 @@ ACTIONS = {"accepted": "Accepted", "contacted": "Marked contacted"}
 @router.get("/inbox")
 def inbox_page(request: Request, who: web.Viewer, services: web.Svc, done: str = "") -> Response:
     _rep_only(who)
-    box = inbox.inbox(services, who.actor)
-    me = reps.get_rep(services, who.user.rep_id or "", who.actor)
-    return web.render(
-        request,
-        who,
-        "inbox.html",
-        title="Inbox",
-        box=box,
-        me=me,
-        outcomes=OUTCOMES,
-        flash=done[:200] or None,
-    )
+    return _page(request, who, services, flash=done[:200] or None)
 
 
 @router.get("/inbox/leads")
@@ -139,35 +129,95 @@ def add_time_off(
     note: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     _rep_only(who)
-    entry = reps.NewTimeOff(start.strip(), end.strip(), note.strip() or None)
-    change = reps.RepUpdate(time_off_add=(entry,), given=frozenset({"time_off_add"}))
-    try:
-        reps.update_rep(services, who.user.rep_id or "", change, who.actor)
-    except Invalid as error:
-        box = inbox.inbox(services, who.actor)
-        me = reps.get_rep(services, who.user.rep_id or "", who.actor)
-        field = "to" if ".to" in str(error.detail.get("field", "")) else "from"
-        return web.render(
-            request,
-            who,
-            "inbox.html",
-            status=422,
-            title="Inbox",
-            box=box,
-            me=me,
-            outcomes=OUTCOMES,
-            time_off_error={field: web.service_error_message(error)},
-            typed={"from": start, "to": end, "note": note},
+    missing = {
+        field: said
+        for field, typed, said in (
+            ("from", start, "Say from when: a date, or a date and a time."),
+            ("to", end, "Say until when: the last day, or a date and a time."),
         )
-    return web.redirect("/inbox" + web.query_string({"done": "Time off added."}))
+        if not typed.strip()
+    }
+    if not missing:
+        entry = reps.NewTimeOff(start.strip(), end.strip(), note.strip() or None)
+        change = reps.RepUpdate(time_off_add=(entry,), given=frozenset({"time_off_add"}))
+        try:
+            reps.update_rep(services, who.user.rep_id or "", change, who.actor)
+        except Invalid as error:
+            field = "to" if str(error.detail.get("field", "")).endswith(".to") else "from"
+            # the service names the field by its API path (time_off_add[0].from): this form
+            # shows the message beside the field, so the path goes
+            said = error.message.split(": ", 1)[-1] if ": " in error.message else error.message
+            missing = {field: said[:1].upper() + said[1:] + "."}
+        else:
+            return web.redirect("/inbox" + web.query_string({"done": "Time off added."}))
+    return _page(
+        request,
+        who,
+        services,
+        status=422,
+        time_off_error=missing,
+        typed={"from": start, "to": end, "note": note},
+    )
 
 
 @router.post("/inbox/time-off/{entry_id}/remove")
 def remove_time_off(entry_id: int, who: web.Changer, services: web.Svc) -> Response:
     _rep_only(who)
     change = reps.RepUpdate(time_off_remove=(entry_id,), given=frozenset({"time_off_remove"}))
-    reps.update_rep(services, who.user.rep_id or "", change, who.actor)
+    try:
+        reps.update_rep(services, who.user.rep_id or "", change, who.actor)
+    except NotFound:  # removed already (another tab), or not this rep's
+        return web.redirect("/inbox" + web.query_string({"done": "That time off is not there."}))
     return web.redirect("/inbox" + web.query_string({"done": "Time off removed."}))
+
+
+def _page(
+    request: Request, who: web.Viewing, services: web.Svc, status: int = 200, **ctx: Any
+) -> Response:
+    """The whole page: the list, the rep's presence and their time off still to come."""
+    me = reps.get_rep(services, who.user.rep_id or "", who.actor)
+    now = services.clock()
+    upcoming = [
+        (t, time_off_in_words(t.starts_at, t.ends_at, now.year))
+        for t in sorted(me.time_off, key=lambda t: t.starts_at)
+        if t.ends_at > now
+    ]
+    return web.render(
+        request,
+        who,
+        "inbox.html",
+        status=status,
+        title="Inbox",
+        box=inbox.inbox(services, who.actor),
+        me=me,
+        time_off=upcoming,
+        outcomes=OUTCOMES,
+        **ctx,
+    )
+
+
+def time_off_in_words(start: datetime, end: datetime, this_year: int) -> str:
+    """Time off in words, in the rep's zone: whole days as days, the end inclusive.
+
+    Dec 24 00:00 to Dec 26 00:00 is "Thu Dec 24 – Fri Dec 25"; Dec 24 00:00 to Dec 26 12:00
+    is "Thu Dec 24 – Sat Dec 26, 12:00"; 09:00 to 13:00 of one day is "Thu Dec 24, 09:00 – 13:00".
+    """
+
+    def day(at: datetime) -> str:
+        text = f"{at:%a %b} {at.day}"
+        return text if at.year == this_year else f"{text}, {at.year}"
+
+    def midnight(at: datetime) -> bool:
+        return at.timetz().replace(tzinfo=None) == time()
+
+    if midnight(start) and midnight(end):
+        last = end - timedelta(days=1)
+        return day(start) + ("" if last.date() == start.date() else f" – {day(last)}")
+    begins = day(start) if midnight(start) else f"{day(start)}, {start:%H:%M}"
+    if end.date() == start.date():
+        return f"{begins} – {end:%H:%M}"
+    ends = day(end - timedelta(days=1)) if midnight(end) else f"{day(end)}, {end:%H:%M}"
+    return f"{begins} – {ends}"
 
 
 def _after(

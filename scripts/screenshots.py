@@ -53,10 +53,16 @@ def demo(url: str) -> tuple[dict[str, tuple[str, str]], str]:
     return logins, key.group(1)
 
 
-def shoot(page: Any, path: str, out: Path, name: str) -> None:
+def shoot(page: Any, path: str, out: Path, name: str, screens: float | None = None) -> None:
+    """The whole page, or its first `screens` viewport heights (a long list's top)."""
     page.goto(path)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+    size = page.viewport_size
+    if screens is None:
+        page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+    else:
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"] * screens}
+        page.screenshot(path=str(out / f"{name}.png"), full_page=True, clip=clip)
     print(f"  {name}.png  {path}")
 
 
@@ -107,16 +113,16 @@ def main(argv: list[str] | None = None) -> None:
             login_page.screenshot(path=str(args.out / "login.png"))
             print("  login.png")
             rep = signed_in("rep")
-            shoot(rep, "/inbox", args.out, "inbox")
+            shoot(rep, "/inbox", args.out, "inbox", screens=1.25)
             phone = signed_in("rep", width=390)
-            shoot(phone, "/inbox", args.out, "inbox-phone")
+            shoot(phone, "/inbox", args.out, "inbox-phone", screens=1.5)
             shoot(phone, f"/leads/{lead_ids[0]}", args.out, "lead-phone")
             manager = signed_in("manager")
             shoot(manager, "/home", args.out, "home")
-            shoot(manager, "/leads", args.out, "leads")
+            shoot(manager, "/leads", args.out, "leads", screens=1.25)
             shoot(manager, f"/leads/{lead_ids[0]}", args.out, "lead")
             shoot(manager, "/team", args.out, "team")
-            shoot(manager, "/queues", args.out, "queues")
+            shoot(manager, "/queues", args.out, "queues", screens=1.25)
             admin = signed_in("admin")
             shoot(admin, "/policy", args.out, "policy")
             shoot(admin, "/admin", args.out, "admin")

@@ -193,6 +193,11 @@ def local(value: datetime | None, zone: str, fmt: str = "%b %-d, %H:%M") -> str:
     return f"{shown.strftime(fmt)} {shown.tzname()}"
 
 
+def _soon(at: datetime, now: datetime, zone: ZoneInfo) -> str:
+    shown = at.astimezone(zone)
+    return f"{words.day_and_time(shown, now.astimezone(zone))} {shown.tzname()}"
+
+
 def iso(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -228,6 +233,10 @@ def _env() -> Environment:
     env.filters["status_label"] = words.status_label
     env.filters["status_kind"] = words.status_kind
     env.filters["event_label"] = words.event_label
+    env.filters["soon"] = lambda at, zone, now: _soon(at, now, ZoneInfo(zone))
+    env.filters["time_off"] = lambda t, zone, this_year: words.time_off(
+        t.starts_at.astimezone(ZoneInfo(zone)), t.ends_at.astimezone(ZoneInfo(zone)), this_year
+    )
     env.globals["SLA_LABELS"] = words.SLA_LABELS
     env.globals["SLA_KINDS"] = words.SLA_KINDS
     env.globals["OUTCOMES"] = words.OUTCOMES

@@ -6,6 +6,8 @@ One table each, so that every page says the same thing for the same fact. Filter
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from leadflow.decision_words import ACCOUNT_REASONS
 
 STATUS_LABELS = {
@@ -159,3 +161,40 @@ def junk_reason(reason: str) -> str:
     if said is None:
         return reason
     return f"{said}: {detail}" if detail else said
+
+
+def time_off(start: datetime, end: datetime, this_year: int) -> str:
+    """Time off in words, in the rep's zone: whole days as days, the end inclusive.
+
+    Dec 24 00:00 to Dec 26 00:00 is "Thu Dec 24 – Fri Dec 25"; Dec 24 00:00 to Dec 26 12:00
+    is "Thu Dec 24 – Sat Dec 26, 12:00"; 09:00 to 13:00 of one day is "Thu Dec 24, 09:00 – 13:00".
+    """
+
+    def day(at: datetime) -> str:
+        text = f"{at:%a %b} {at.day}"
+        return text if at.year == this_year else f"{text}, {at.year}"
+
+    def midnight(at: datetime) -> bool:
+        return at.timetz().replace(tzinfo=None) == time()
+
+    if midnight(start) and midnight(end):
+        last = end - timedelta(days=1)
+        return day(start) + ("" if last.date() == start.date() else f" – {day(last)}")
+    begins = day(start) if midnight(start) else f"{day(start)}, {start:%H:%M}"
+    if end.date() == start.date():
+        return f"{begins} – {end:%H:%M}"
+    ends = day(end - timedelta(days=1)) if midnight(end) else f"{day(end)}, {end:%H:%M}"
+    return f"{begins} – {ends}"
+
+
+def day_and_time(at: datetime, now: datetime) -> str:
+    """When something next happens, as a person says it: "today 09:00", "tomorrow 09:00",
+    "Wed 09:00" within the week, else "Dec 24, 09:00". Both instants in the zone meant."""
+    days = (at.date() - now.date()).days
+    if days == 0:
+        return f"today {at:%H:%M}"
+    if days == 1:
+        return f"tomorrow {at:%H:%M}"
+    if 1 < days < 7:
+        return f"{at:%a %H:%M}"
+    return f"{at:%b} {at.day}, {at:%H:%M}"

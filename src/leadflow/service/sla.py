@@ -123,7 +123,9 @@ def touch(txn: RoutingTxn, row: LeadRow, event: str, at: datetime | None = None)
     else:  # touched after the deadline, before the worker got to it
         row.sla_status = BREACHED
         late = (when - due).total_seconds()
-        txn.event(row.id, "sla.breached", "leadflow", tier=row.sla_tier, late_touch=late)
+        txn.event(
+            row.id, "sla.breached", "leadflow", tier=row.sla_tier, rep=row.owner, late_touch=late
+        )
 
 
 def run_step(txn: RoutingTxn, row: LeadRow | None, job: Claimed) -> str:

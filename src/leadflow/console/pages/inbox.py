@@ -12,13 +12,12 @@ is a Conflict shown as a message.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadflow.console import web
+from leadflow.console import web, words
 from leadflow.console.words import OUTCOMES, status_label
 from leadflow.service import inbox, reps, routing
 from leadflow.service.errors import Conflict, Invalid, NotFound
@@ -178,7 +177,7 @@ def _page(
     me = reps.get_rep(services, who.user.rep_id or "", who.actor)
     now = services.clock()
     upcoming = [
-        (t, time_off_in_words(t.starts_at, t.ends_at, now.year))
+        (t, words.time_off(t.starts_at, t.ends_at, now.year))
         for t in sorted(me.time_off, key=lambda t: t.starts_at)
         if t.ends_at > now
     ]
@@ -194,30 +193,6 @@ def _page(
         outcomes=OUTCOMES,
         **ctx,
     )
-
-
-def time_off_in_words(start: datetime, end: datetime, this_year: int) -> str:
-    """Time off in words, in the rep's zone: whole days as days, the end inclusive.
-
-    Dec 24 00:00 to Dec 26 00:00 is "Thu Dec 24 – Fri Dec 25"; Dec 24 00:00 to Dec 26 12:00
-    is "Thu Dec 24 – Sat Dec 26, 12:00"; 09:00 to 13:00 of one day is "Thu Dec 24, 09:00 – 13:00".
-    """
-
-    def day(at: datetime) -> str:
-        text = f"{at:%a %b} {at.day}"
-        return text if at.year == this_year else f"{text}, {at.year}"
-
-    def midnight(at: datetime) -> bool:
-        return at.timetz().replace(tzinfo=None) == time()
-
-    if midnight(start) and midnight(end):
-        last = end - timedelta(days=1)
-        return day(start) + ("" if last.date() == start.date() else f" – {day(last)}")
-    begins = day(start) if midnight(start) else f"{day(start)}, {start:%H:%M}"
-    if end.date() == start.date():
-        return f"{begins} – {end:%H:%M}"
-    ends = day(end - timedelta(days=1)) if midnight(end) else f"{day(end)}, {end:%H:%M}"
-    return f"{begins} – {ends}"
 
 
 def _after(

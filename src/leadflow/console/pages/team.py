@@ -26,7 +26,17 @@ CAPS = (("per_day", "Per day"), ("per_week", "Per week"), ("open", "Open at once
 def board(request: Request, who: web.Viewer, services: web.Svc, done: str = "") -> Response:
     web.require(who, "manager", "admin")
     rows = team.board(services, who.actor)
-    return web.render(request, who, "team.html", title="Team", rows=rows, flash=done[:200] or None)
+    now = services.clock()
+    return web.render(
+        request,
+        who,
+        "team.html",
+        title="Team",
+        rows=rows,
+        now=now,
+        this_year=now.year,
+        flash=done[:200] or None,
+    )
 
 
 @router.get("/team/new")
@@ -133,6 +143,8 @@ def _rep_page(
         caps=CAPS,
         form=form,
         choices=policy_reps.choices(services) if form else None,
+        now=services.clock(),
+        this_year=services.clock().year,
         flash=(extra.pop("done", None) or "")[:200] or None,
         **extra,
     )

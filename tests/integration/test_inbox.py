@@ -78,6 +78,22 @@ def test_the_nearest_deadline_comes_first_and_leads_without_a_running_clock_last
     assert ids(team) == [second, third, first]
 
 
+def test_past_fifty_open_leads_the_inbox_keeps_those_due_first_and_says_there_are_more(
+    team: Services, clock: FixedClock
+) -> None:
+    posted = []
+    for n in range(52):
+        posted.append(post(team, f"Co {n}", first_name=f"Lee{n}"))
+        clock.advance(seconds=1)
+    box = inbox(team, ANN)
+    assert [lead.id for lead in box.leads] == posted[:50]  # the first in, the first due
+    assert box.more
+    record_event(team, posted[0], "won", ANN)
+    record_event(team, posted[1], "won", ANN)
+    box = inbox(team, ANN)
+    assert ([lead.id for lead in box.leads], box.more) == (posted[2:], False)
+
+
 def test_a_lead_carries_its_deadline_ten_minutes_after_it_came(
     team: Services, clock: FixedClock
 ) -> None:

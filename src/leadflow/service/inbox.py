@@ -1,6 +1,7 @@
 """A rep's inbox: the leads they own and must work, the nearest SLA deadline first.
 
-One indexed read (`leads (owner, status)`), at most `MOST` leads. Its `signature` changes
+One indexed read (`leads (owner, status)`) of the columns shown, at most `MOST` leads: the
+nearest deadlines are the ones to work, and the rest are in the lead list. Its `signature` changes
 whenever the list would show something else (a lead came, moved on or left), so a page that
 polls can ask "anything new since X?" and get nothing back most of the time.
 """
@@ -13,13 +14,29 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, select
+from sqlalchemy.orm import load_only
 
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden
 from leadflow.service.routing import MOVES, OWNED, Actor
 from leadflow.store.tables import LeadRow
 
-MOST = 200  # more open leads than this and a rep has a problem the inbox cannot solve
+MOST = 50  # the nearest deadlines; a rep with more open leads than this sees all in /leads
+
+
+SHOWN = (
+    LeadRow.id,
+    LeadRow.seq,
+    LeadRow.fields,
+    LeadRow.source,
+    LeadRow.tier,
+    LeadRow.score,
+    LeadRow.status,
+    LeadRow.received_at,
+    LeadRow.sla_tier,
+    LeadRow.sla_status,
+    LeadRow.sla_due_at,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +62,7 @@ class InboxLead:
 class Inbox:
     leads: list[InboxLead]
     signature: str  # changes whenever `leads` would be shown differently
-    more: bool  # more than MOST open leads: the oldest are not listed
+    more: bool  # more than MOST open leads: those due last are not listed
 
 
 def inbox(svc: Services, actor: Actor) -> Inbox:
@@ -55,6 +72,7 @@ def inbox(svc: Services, actor: Actor) -> Inbox:
     running_first = case((LeadRow.sla_due_at.is_(None), 1), else_=0)
     query = (
         select(LeadRow)
+        .options(load_only(*SHOWN))
         .where(LeadRow.owner == actor.rep_id, LeadRow.status.in_(OWNED))
         .order_by(running_first, LeadRow.sla_due_at, LeadRow.received_at, LeadRow.seq)
         .limit(MOST + 1)

@@ -1,9 +1,10 @@
 """The worker: claims due rows and runs them, until told to stop.
 
 Two loops, each on a thread of its own, so that a slow chat service never makes a deadline
-late: one runs SLA steps (reminders, deadlines), the other sends deliveries, several at a
-time. A worker may run only one of them (`leadflow worker --only sla|messages`): under heavy
-load the two compete for one Python process's CPU, and processes of each kind scale apart.
+late: one runs SLA steps (reminders, deadlines) and the managers' weekly digests (counted and
+queued, `service.digest`), the other sends deliveries, several at a time. A worker may run
+only one of them (`leadflow worker --only sla|messages`): under heavy load the two compete for
+one Python process's CPU, and processes of each kind scale apart.
 Each loop claims up to `worker_batch` due rows; when it got a full batch it looks again at
 once, else it waits `worker_poll_seconds`. Any number of workers may run against one
 database (`leadflow worker`, and the one inside `leadflow serve`): claims never overlap.
@@ -17,13 +18,17 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
 from leadflow.notify import Notifier
+from leadflow.service import digest
 from leadflow.service.context import CommitLine, Services
 from leadflow.service.jobs import active_channels, bury, deliver, run_sla_steps
 from leadflow.store import jobs
 
 log = logging.getLogger("leadflow.worker")
+
+SCHEDULE_EVERY = timedelta(minutes=1)
 
 
 class Worker:
@@ -45,6 +50,7 @@ class Worker:
         self.senders = ThreadPoolExecutor(senders, thread_name_prefix="leadflow-send")
         self.sent = CommitLine()  # the senders' records of what they sent, committed together
         self._stop = threading.Event()
+        self._next_schedule: datetime | None = None  # when to look at the digests' rows again
         self._threads: list[threading.Thread] = []
 
     def run_once(self) -> int:
@@ -55,6 +61,17 @@ class Worker:
     def sla_round(self) -> int:
         due = self._claim(jobs.SLA)
         run_sla_steps(self.svc, due)
+        return len(due) + self.digest_round()
+
+    def digest_round(self) -> int:
+        """Make the managers' next digest rows (at most once a minute), and run the due ones:
+        on the SLA loop, since a digest is counted in the database, not sent."""
+        now = self.svc.clock()
+        if self._next_schedule is None or now >= self._next_schedule:
+            digest.schedule(self.svc)
+            self._next_schedule = now + SCHEDULE_EVERY
+        due = self._claim(jobs.DIGEST, most=1)  # each is a report: one at a time
+        digest.run_digests(self.svc, due)
         return len(due)
 
     def delivery_round(self) -> int:

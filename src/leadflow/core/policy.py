@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from leadflow.core.conditions import Facts
+from leadflow.core.digest import Weekly
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -226,6 +227,17 @@ class Acknowledge:
 
 
 @dataclass(frozen=True, slots=True)
+class WeeklyDigest:
+    """Each manager's week, sent at `at` in the manager's own zone (`core.digest`): by email
+    through the channel `via` (None: no email) and to each of `channels` (Slack, Teams, or an
+    email channel's `to:` list)."""
+
+    at: Weekly
+    via: str | None = None
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreRule:
     """`points` added to a lead's score when `when` holds; `kind` is fit or intent."""
 
@@ -297,6 +309,7 @@ class Policy:
     dedupe: Dedupe | None = None  # None: leads are never merged
     matching: Matching = field(default_factory=Matching)
     scoring: Scoring | None = None  # None: `score` is what the lead brought, if anything
+    weekly_digest: WeeklyDigest | None = None  # `reports: {digest: ...}`; None: none sent
     # Derived once, for decide(): rules are always tried as a prefix rules[0..j].
     predicates: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     unmatched: tuple[dict[str, Any], ...] = field(init=False, repr=False, compare=False)
@@ -325,6 +338,16 @@ class Policy:
             if rep.id.casefold() == folded or (rep.email and rep.email.casefold() == folded):
                 return rep.id
         return None
+
+    def teams(self) -> dict[str, tuple[str, ...]]:
+        """Each manager (a rep whom another rep names as `manager`) and the reps who report
+        to them, both in policy order: `{"max": ("ann", "ben")}`."""
+        out: dict[str, list[str]] = {}
+        for rep in self.reps.values():
+            if rep.manager is not None and rep.manager in self.reps:
+                out.setdefault(rep.manager, []).append(rep.id)
+        order = list(self.reps)
+        return {m: tuple(out[m]) for m in sorted(out, key=order.index)}
 
     def notify_routes(
         self, event: str, fields: Mapping[str, Any], *, notify_manager: bool = True

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import httpx
 
-from leadflow.notify import mail, slack, teams, transport, webhook
+from leadflow.notify import digest, mail, slack, teams, transport, webhook
 from leadflow.notify.delivery import ACK_EVENT, Delivery, DeliveryError
 from leadflow.notify.templates import Templates
 from leadflow.settings import Settings
@@ -30,6 +30,7 @@ log = logging.getLogger("leadflow.notify")
 
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CHANNEL_TYPES = ("slack", "teams", "email", "webhook")
+DIGEST_EVENT = "report.digest"  # a manager's week (`notify.digest`), not a lead's event
 
 
 def expand(value: str, env: Mapping[str, str], where: str) -> str:
@@ -90,6 +91,11 @@ class Notifier:
                 f"channel {delivery.channel_name}: the lead has no {recipient.role}",
                 retryable=False,
             )
+        if delivery.event == DIGEST_EVENT and kind == "webhook":
+            raise DeliveryError(
+                f"channel {delivery.channel_name}: a digest goes by email, Slack or Teams",
+                retryable=False,
+            )
         if delivery.event == ACK_EVENT and kind != "email":
             raise DeliveryError(
                 f"channel {delivery.channel_name}: an acknowledgment goes by email, not {kind}",
@@ -111,11 +117,19 @@ class Notifier:
             self.http.close()
 
     def _slack(self, delivery: Delivery) -> None:
-        payload = slack.message(delivery, self.templates.chat_text(delivery))
+        text = self.templates.chat_text(delivery)
+        if delivery.event == DIGEST_EVENT:
+            payload = digest.slack_message(delivery, text)
+        else:
+            payload = slack.message(delivery, text)
         self._post_json(delivery, payload)
 
     def _teams(self, delivery: Delivery) -> None:
-        payload = teams.message(delivery, self.templates.chat_text(delivery))
+        text = self.templates.chat_text(delivery)
+        if delivery.event == DIGEST_EVENT:
+            payload = digest.teams_message(delivery, text)
+        else:
+            payload = teams.message(delivery, text)
         self._post_json(delivery, payload)
 
     def _post_json(self, delivery: Delivery, payload: object) -> None:

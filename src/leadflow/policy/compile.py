@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from leadflow.core.conditions import Condition, ConditionError, compile_condition
+from leadflow.core.digest import ScheduleError, Weekly
 from leadflow.core.policy import (
     EVENTS,
     NO_CAPS,
@@ -36,6 +37,7 @@ from leadflow.core.policy import (
     Rule,
     SlaTier,
     Strategy,
+    WeeklyDigest,
     WhenUnavailable,
 )
 from leadflow.core.sla import parse_duration
@@ -124,6 +126,7 @@ class _Compiler:
         notify = self.notify(territories)
         acknowledge = self.acknowledge(territories)
         before_routing = quality.compiled(self, territories)
+        weekly_digest = self.weekly_digest(reps)
         self.escalations()
         if s.fallback is None:
             message = "no fallback: a lead that no rule places is left unassigned; "
@@ -147,6 +150,7 @@ class _Compiler:
             channels=channels,
             notify=tuple(notify),
             acknowledge=acknowledge,
+            weekly_digest=weekly_digest,
             **before_routing,
         )
 
@@ -581,3 +585,60 @@ class _Compiler:
         for i in to_manager:
             message = "this route sends to the owner's manager, but no rep has a 'manager'"
             self.warning(("notify", i, "to"), message)
+
+    # Reports
+
+    def weekly_digest(self, reps: dict[str, Rep]) -> WeeklyDigest | None:
+        """`reports: {digest: {at, via, channels}}`: when and where each manager's week goes.
+
+        The email goes through `via`, else the first email channel; channels are Slack,
+        Teams, or email channels with `to:` addresses (a webhook takes lead events only).
+        """
+        doc = self.s.reports.digest if self.s.reports is not None else None
+        if doc is None:
+            return None
+        at: Path = ("reports", "digest")
+        try:
+            weekly = Weekly.parse(doc.at)
+        except ScheduleError as exc:
+            self.error((*at, "at"), f"reports.digest.at: {exc}")
+            weekly = None
+        channels = self.s.names.get("channels", [])
+        via = doc.via
+        if via is not None:
+            found = self.s.channels.get(via)
+            if via not in channels:
+                self.error((*at, "via"), unknown("channel", via, channels, " in reports.digest"))
+            elif found is not None and found.type != "email":
+                message = "reports.digest 'via' names the email channel of the managers' emails; "
+                self.error((*at, "via"), message + f"{via!r} is a {found.type} channel")
+        else:
+            via = next((n for n, c in self.s.channels.items() if c.type == "email"), None)
+        for j, name in enumerate(doc.channels):
+            found = self.s.channels.get(name)
+            if name not in channels:
+                self.error((*at, "channels", j), unknown("channel", name, channels, " in digest"))
+            elif found is not None and found.type == "webhook":
+                message = f"channel {name!r} is a webhook, which takes lead events; a digest goes "
+                self.error((*at, "channels", j), message + "to slack, teams or email channels")
+            elif found is not None and found.type == "email" and not found.to:
+                message = f"email channel {name!r} has no 'to' addresses to send the digest to"
+                self.error((*at, "channels", j), message)
+        if via is None and not doc.channels:
+            message = "the digest goes nowhere: add an email channel (for the managers' emails) "
+            self.error(at, message + "or name channels", key=True)
+        teams = {r.manager for r in reps.values() if r.manager is not None}
+        if not teams and "reps" not in self.s.invalid:
+            message = "no rep names a 'manager': nobody gets a digest"
+            self.warning(at, message, key=True)
+        elif via is None:
+            message = "no email channel: managers get no digest by email, only the channels do"
+            self.warning(at, message, key=True)
+        else:
+            for i, doc_rep in self.s.reps.items():
+                if doc_rep.id in teams and not doc_rep.email:
+                    message = f"manager {doc_rep.id!r} has no email: their digest goes only to "
+                    self.warning(("reps", i, "id"), message + "the digest's channels")
+        if weekly is None:
+            return None
+        return WeeklyDigest(weekly, via, tuple(dict.fromkeys(doc.channels)))

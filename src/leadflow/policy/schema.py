@@ -267,6 +267,18 @@ class ScoringDoc(Doc):
     tiers: dict[str, float] = Field(default_factory=dict)
 
 
+class DigestDoc(Doc):
+    what = "the digest"
+    at: str = Field(min_length=1)
+    via: str | None = None
+    channels: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(default_factory=list)
+
+
+class ReportsDoc(Doc):
+    what = "the reports section"
+    digest: DigestDoc | None = None
+
+
 class PolicyDoc(Doc):
     """The top level; the entries of each section are validated with the models above."""
 
@@ -288,6 +300,7 @@ class PolicyDoc(Doc):
     dedupe: dict[str, Any] | None = None
     accounts: dict[str, Any] | None = None
     scoring: dict[str, Any] | None = None
+    reports: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +332,7 @@ class Sections:
     dedupe: DedupeDoc | None = None
     accounts: AccountsDoc | None = None
     scoring: ScoringDoc | None = None
+    reports: ReportsDoc | None = None
     score_rules: dict[tuple[str, int], ScoreRuleDoc] = field(default_factory=dict)
     # every name written, even in entries with errors, so that they cause no "unknown" errors
     rep_ids: list[str] = field(default_factory=list)
@@ -369,6 +383,10 @@ def read_document(data: Any) -> tuple[Sections, list[SchemaIssue]]:
             at = ("acknowledge", "templates", i)
             issues += _entry(AckTemplateDoc, doc, at, sections.ack_templates, i)
     issues += _quality_sections(top, sections)
+    if top.get("reports") is not None:
+        found_reports: dict[str, ReportsDoc] = {}
+        issues += _entry(ReportsDoc, top["reports"], ("reports",), found_reports, "doc")
+        sections.reports = found_reports.get("doc")
     sections.invalid = {str(issue.path[0]) for issue in issues if issue.path}
     return sections, issues
 

@@ -65,11 +65,12 @@ class ReportError(ValueError):
 
 @dataclass(frozen=True)
 class Query:
-    """What a report is of: a period, an optional grouping, filters (column = value)."""
+    """What a report is of: a period, an optional grouping, filters (column = value, or
+    column in a tuple of values: `{"rep": ("ann", "ben")}`, a manager's team)."""
 
     period: Period
     group_by: str | None = None
-    filters: Mapping[str, str] = field(default_factory=dict)
+    filters: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.group_by is not None and self.group_by not in GROUPS:
@@ -204,6 +205,19 @@ def figures_by_group(connection: Connection, query: Query) -> list[dict[str, Any
     ]
     out.sort(key=lambda entry: (-entry["figures"]["leads"], str(entry["group"])))
     return out
+
+
+def leads_of(connection: Connection, query: Query, most: int) -> list[tuple[str, str | None]]:
+    """The leads behind a query's figures, (lead id, rep) oldest first, at most `most`: the
+    breached leads of a team's week are `Query(week, None, {"rep": team, "sla_status":
+    "breached"})`."""
+    rows = connection.execute(
+        _where(connection, query)
+        .add_columns(F.lead_id, F.rep)
+        .order_by(F.received_epoch, F.lead_id)
+        .limit(most)
+    )
+    return [(lead_id, rep) for lead_id, rep in rows]
 
 
 def over_time(connection: Connection, query: Query, size: str) -> list[dict[str, Any]]:
@@ -388,7 +402,7 @@ def _where(connection: Connection, q: Query) -> Select[Any]:
         epoch = F.received_epoch + 0  # not the index
     query = select().select_from(LeadFactRow.__table__).where(and_(epoch >= start, epoch < end))
     for name, value in q.filters.items():
-        query = query.where(F[name] == value)
+        query = query.where(F[name].in_(value) if isinstance(value, tuple) else F[name] == value)
     return query
 
 

@@ -9,7 +9,9 @@ dies holding rows delays them by one lease, and loses none.
 Invariants:
 - a row is `pending` until it is `done`, `skipped` or `dead`, and never leaves those three;
 - `attempts` counts claims; a row claimed `delivery_attempts` times and failed is `dead`;
-- a delivery row keeps its `delivery_id` through every try and a retry by hand.
+- a delivery row keeps its `delivery_id` through every try and a retry by hand;
+- `delivery_id` is unique: a row whose work must happen once per something (a manager's digest
+  of one week) is given an id made from that something, so a second insert of it is refused.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from leadflow.store.tables import JobRow
 
 PENDING, DONE, SKIPPED, DEAD = "pending", "done", "skipped", "dead"
 STATES = (PENDING, DONE, SKIPPED, DEAD)
-DELIVER, SLA = "deliver", "sla"
-KINDS = (DELIVER, SLA)
+DELIVER, SLA, DIGEST = "deliver", "sla", "digest"
+KINDS = (DELIVER, SLA, DIGEST)
 MAX_BACKOFF = 3600.0
 
 
@@ -53,8 +55,11 @@ def new_job(
     now: datetime,
     data: dict[str, Any],
     lead_id: str | None = None,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """The values of a new row, for an INSERT with the rest of its transaction."""
+    """The values of a new row, for an INSERT with the rest of its transaction; `key`: its
+    `delivery_id` when it is made from what the row is once for (else a deliver row's is
+    random)."""
     return {
         "kind": kind,
         "lead_id": lead_id,
@@ -63,7 +68,7 @@ def new_job(
         "attempts": 0,
         "lease_until": None,
         "worker": None,
-        "delivery_id": str(uuid.uuid4()) if kind == DELIVER else None,
+        "delivery_id": key or (str(uuid.uuid4()) if kind == DELIVER else None),
         "data": data,
         "last_error": None,
         "created_at": now,

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from databases import FixedClock
 from leadflow.notify import Delivery
 from leadflow.service.context import Services
-from leadflow.service.digest import EVENT, run_digests
+from leadflow.service.digest import EVENT, run_digests, schedule
 from leadflow.service.routing import Actor, NewLead, intake, record_event
 from leadflow.store import jobs
 from leadflow.store.tables import JobRow
@@ -296,3 +296,45 @@ def test_the_next_week_sends_again_with_that_weeks_figures(
     assert [d.context["digest"]["period"]["from"] for d in sent] == ["2026-11-16", "2026-11-23"]
     assert cells(sent[1], "ann")["leads"] == ("0", "-2")
     assert cells(sent[1], "ben")["leads"] == ("0", "-3")
+
+
+def test_two_workers_scheduling_at_once_make_one_row_per_manager_and_week(
+    svc: Services, make_services: Callable[[], Services], clock: FixedClock
+) -> None:
+    others = [svc, make_services()]
+    start = threading.Barrier(2)
+    made: list[int] = []
+
+    def run(s: Services) -> None:
+        start.wait()
+        made.append(schedule(s))
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in others]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(made) in ([0, 2], [1, 1])  # whoever inserts first, two rows in all
+    with svc.store.reading() as session:
+        rows = session.scalars(select(JobRow).where(JobRow.kind == jobs.DIGEST)).all()
+    assert sorted((r.data["manager"], r.due_at.replace(tzinfo=UTC)) for r in rows) == [
+        ("max", datetime(2026, 11, 16, 13, tzinfo=UTC)),  # Mon 16 Nov 08:00 in New York
+        ("zoe", datetime(2026, 11, 16, 13, tzinfo=UTC)),
+    ]
+
+
+def test_a_digest_moved_to_another_day_is_sent_that_day_and_not_on_the_old_one(
+    svc: Services, publish_policy: Publish, clock: FixedClock
+) -> None:
+    recorder = RecordingNotifier()
+    worker = Worker(svc, recorder, name="w1")  # type: ignore[arg-type]
+    clock.set(WEEK)
+    drain(worker)  # rows for Monday 23 Nov
+    publish_policy(svc, POLICY.replace('at: "monday 08:00"', 'at: "tuesday 09:00"'))
+    clock.set(SEND)
+    drain(worker)
+    assert digests(recorder) == []  # Monday's rows are skipped: the digest is now on Tuesday
+    clock.set(datetime(2026, 11, 24, 14, 0, tzinfo=UTC))  # Tue 24 Nov 09:00 in New York
+    drain(worker)
+    sent = [d for d in digests(recorder) if d.recipient.rep_id == "max"]
+    assert [d.context["digest"]["period"]["from"] for d in sent] == ["2026-11-17"]

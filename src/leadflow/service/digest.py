@@ -111,8 +111,9 @@ def _insert_once(session: Session, values: dict[str, Any]) -> int:
         statement = sqlite.insert(JobRow).on_conflict_do_nothing(index_elements=["delivery_id"])
     else:  # pragma: no cover - leadflow runs on these two
         statement = insert(JobRow)
-    result = session.execute(statement, [values])
-    return int(getattr(result, "rowcount", 0) or 0)
+    # RETURNING, not rowcount: psycopg reports -1 for an insert that returns the new id
+    made = session.connection().execute(statement.returning(JobRow.id), values).all()
+    return len(made)
 
 
 def run_digests(svc: Services, due: list[Claimed]) -> int:

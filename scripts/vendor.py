@@ -57,5 +57,5 @@ def fetch(manifest: Path) -> None:
 
 
 if __name__ == "__main__":
-    for path in MANIFESTS if len(sys.argv) < 2 else [Path(p) for p in sys.argv[1:]]:
+    for path in MANIFESTS if len(sys.argv) < 2 else [Path(p).resolve() for p in sys.argv[1:]]:
         fetch(path)

@@ -14,7 +14,9 @@ class JobPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    kind: str = Field(description="deliver (a message) or sla (a reminder or a deadline)")
+    kind: str = Field(
+        description="deliver (a message), sla (a reminder or a deadline), digest (a weekly digest)"
+    )
     lead_id: str | None
     state: str = Field(description="pending, done, skipped or dead")
     due_at: datetime

@@ -279,8 +279,10 @@ class AuditRow(Base):
 class JobRow(Base):
     """Work for the worker, written in the transaction that caused it (an outbox).
 
-    `kind` is `deliver` (a message to send; `delivery_id` stays the same on every try) or
-    `sla` (the next step of a lead's SLA clock: a reminder or the deadline). A row is
+    `kind` is `deliver` (a message to send; `delivery_id` stays the same on every try), `sla`
+    (the next step of a lead's SLA clock: a reminder or the deadline) or `digest` (a manager's
+    weekly digest, whose unique `delivery_id` is made from the manager and the week, so that it
+    is made once). A row is
     `pending` until it is `done`, `skipped` (an SLA step whose clock had stopped or moved on)
     or `dead` (out of tries; it can be retried by hand). A worker claims a pending row by
     setting `lease_until`; if the worker dies, the row is claimable again once that passes.

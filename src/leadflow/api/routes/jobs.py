@@ -29,7 +29,7 @@ def list_jobs(
     services: Svc,
     _actor: Manager,
     state: Annotated[str | None, Query(description="pending, done, skipped or dead")] = None,
-    kind: Annotated[str | None, Query(description="deliver or sla")] = None,
+    kind: Annotated[str | None, Query(description="deliver, sla or digest")] = None,
     lead_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[JobPublic]:

@@ -29,6 +29,7 @@ from leadflow.store import jobs
 log = logging.getLogger("leadflow.worker")
 
 SCHEDULE_EVERY = timedelta(minutes=1)
+DIGEST_IDLE = timedelta(seconds=15)
 
 
 class Worker:
@@ -50,7 +51,8 @@ class Worker:
         self.senders = ThreadPoolExecutor(senders, thread_name_prefix="leadflow-send")
         self.sent = CommitLine()  # the senders' records of what they sent, committed together
         self._stop = threading.Event()
-        self._next_schedule: datetime | None = None  # when to look at the digests' rows again
+        self._next_schedule: datetime | None = None  # when to make the digests' rows again
+        self._idle_until: datetime | None = None  # no digest was due: when to look again
         self._threads: list[threading.Thread] = []
 
     def run_once(self) -> int:
@@ -68,9 +70,14 @@ class Worker:
         on the SLA loop, since a digest is counted in the database, not sent."""
         now = self.svc.clock()
         if self._next_schedule is None or now >= self._next_schedule:
-            digest.schedule(self.svc)
+            if digest.schedule(self.svc):
+                self._idle_until = None  # a row was made: it may be due already
             self._next_schedule = now + SCHEDULE_EVERY
+        if self._idle_until is not None and now < self._idle_until:
+            return 0
         due = self._claim(jobs.DIGEST, most=1)  # each is a report: one at a time
+        # none due: look again a little later, not every poll (a digest is weekly)
+        self._idle_until = None if due else now + DIGEST_IDLE
         digest.run_digests(self.svc, due)
         return len(due)
 

@@ -30,6 +30,7 @@ from leadflow.worker import Worker
 
 FORM = Actor("website-form", "intake")
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXX"
+TEAMS_URL = "https://example.webhook.office.com/webhookb2/abc/IncomingWebhook/def/ghi"
 POLICY = """
 version: 1
 timezone: America/New_York
@@ -43,8 +44,9 @@ sla:
 channels:
   mail: {type: email}
   team-slack: {type: slack, url: "${SLACK_URL}"}
+  team-teams: {type: teams, url: "${TEAMS_URL}"}
 reports:
-  digest: {at: "monday 08:00", channels: [team-slack]}
+  digest: {at: "monday 08:00", channels: [team-slack, team-teams]}
 rules:
   - {name: all, route: team}
 fallback: team
@@ -86,9 +88,12 @@ class Slack:
     """Slack's incoming webhook, as its docs describe the request and the answers."""
 
     posts: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)  # what Teams' webhook got
     refuse_with: str | None = None  # answer every post 400 with this, as Slack does
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if str(request.url) == TEAMS_URL:
+            return self.teams(request)
         if str(request.url) != SLACK_URL:
             return httpx.Response(404, text="no_service")
         try:
@@ -103,6 +108,23 @@ class Slack:
         if not all(_block_ok(b) for b in payload.get("blocks", [])) or len(payload["blocks"]) > 50:
             return httpx.Response(400, text="invalid_blocks")
         return httpx.Response(200, text="ok")
+
+    def teams(self, request: httpx.Request) -> httpx.Response:
+        """A Teams incoming webhook: a `message` with Adaptive Card attachments; answers `1`."""
+        payload = json.loads(request.content)
+        self.cards.append(payload)
+        attachments = payload.get("attachments") or []
+        good = (
+            payload.get("type") == "message"
+            and attachments
+            and all(
+                a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+                and a.get("content", {}).get("type") == "AdaptiveCard"
+                and a["content"].get("body")
+                for a in attachments
+            )
+        )
+        return httpx.Response(200, text="1") if good else httpx.Response(400, text="Bad payload")
 
 
 def _block_ok(block: dict[str, Any]) -> bool:
@@ -142,7 +164,7 @@ def worker(
     )
     notifier = Notifier(
         settings,
-        {"SLACK_URL": SLACK_URL},
+        {"SLACK_URL": SLACK_URL, "TEAMS_URL": TEAMS_URL},
         httpx.Client(transport=httpx.MockTransport(slack)),
         clock=lambda: clock.now.timestamp(),
     )
@@ -230,3 +252,19 @@ def test_a_digest_slack_refuses_is_dead_with_slacks_answer_and_the_email_still_g
     assert row is not None
     assert row.state == "dead"  # a 400 is not retried: the payload itself is refused
     assert row.last_error == "channel team-slack: HTTP 400 invalid_blocks"
+
+
+def test_the_teams_card_is_accepted_by_teams(
+    services: Services, clock: FixedClock, worker: Worker, slack: Slack
+) -> None:
+    week_with_a_breach(services, clock, worker)
+    clock.set(SEND)
+    drain(worker)
+    (card,) = slack.cards
+    body = card["attachments"][0]["content"]["body"]
+    assert body[0]["text"] == "Weekly digest: Max Major's team, 16 - 22 Nov 2026"
+    with services.store.reading() as session:
+        row = session.scalar(
+            select(JobRow).where(JobRow.data["channel"]["name"].as_string() == "team-teams")
+        )
+    assert row is not None and row.state == "done"

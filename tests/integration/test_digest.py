@@ -338,3 +338,37 @@ def test_a_digest_moved_to_another_day_is_sent_that_day_and_not_on_the_old_one(
     drain(worker)
     sent = [d for d in digests(recorder) if d.recipient.rep_id == "max"]
     assert [d.context["digest"]["period"]["from"] for d in sent] == ["2026-11-17"]
+
+
+def test_a_digest_moved_to_a_later_hour_the_same_day_waits_for_it(
+    svc: Services, publish_policy: Publish, clock: FixedClock
+) -> None:
+    recorder = RecordingNotifier()
+    worker = Worker(svc, recorder, name="w1")  # type: ignore[arg-type]
+    clock.set(WEEK)
+    drain(worker)  # rows for Monday 23 Nov 08:00
+    publish_policy(svc, POLICY.replace('at: "monday 08:00"', 'at: "monday 09:30"'))
+    clock.set(SEND)
+    drain(worker)
+    assert digests(recorder) == []  # the row now waits for 09:30
+    clock.set(SEND + timedelta(hours=1, minutes=30))
+    drain(worker)
+    assert emails_to(digests(recorder)) == ["max@example.com", "zoe@example.com"]
+
+
+def test_a_digest_moved_later_before_any_scheduler_saw_it_waits_for_its_new_time(
+    svc: Services, publish_policy: Publish, clock: FixedClock
+) -> None:
+    recorder = RecordingNotifier()
+    clock.set(WEEK)
+    drain(Worker(svc, recorder, name="w1"))  # type: ignore[arg-type]
+    publish_policy(svc, POLICY.replace('at: "monday 08:00"', 'at: "monday 09:30"'))
+    clock.set(SEND)
+    with svc.store.writing() as session:  # a worker claims the old rows at the old time
+        claimed = jobs.claim(session, "w2", clock.now, 60, 10, (jobs.DIGEST,))
+    assert run_digests(svc, claimed) == 0
+    with svc.store.reading() as session:
+        rows = session.scalars(select(JobRow).where(JobRow.kind == jobs.DIGEST)).all()
+    assert {(r.state, r.due_at, r.attempts) for r in rows} == {
+        ("pending", SEND + timedelta(hours=1, minutes=30), 0)
+    }

@@ -21,12 +21,13 @@ import logging
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from leadflow.core.digest import covers
+from leadflow.core.digest import covers, wall
 from leadflow.core.policy import Policy
 from leadflow.reports import digest as figures_of
 from leadflow.reports.engine import Query, figures, figures_by_group, leads_of
@@ -148,6 +149,12 @@ def _run(svc: Services, job: Claimed) -> int:
             _finish(session, job, svc.clock(), SKIPPED, stale)
         log.info("digest.skipped job=%d manager=%s reason=%r", job.id, data["manager"], stale)
         return 0
+    later = _moved_later(policy, data, svc.clock())
+    if later is not None:  # the policy moved it later since the row was made: wait for then
+        with svc.store.writing() as session:
+            _postpone(session, job, later)
+        log.info("digest.postponed job=%d manager=%s to=%s", job.id, data["manager"], later)
+        return 0
     refresh_facts(svc)
     with svc.store.reading() as session:
         context = digest_context(svc, session, policy, data)
@@ -178,6 +185,27 @@ def _stale(policy: Policy | None, data: dict[str, Any]) -> str | None:
     if sent_on.weekday() != policy.weekly_digest.at.weekday:
         return f"skipped: the digest is now sent {policy.weekly_digest.at.text}"
     return None
+
+
+def _moved_later(policy: Policy, data: dict[str, Any], now: datetime) -> datetime | None:
+    """The send instant the active policy gives this row's week, when that is still to come
+    (its `at` or the manager's zone changed before a scheduler caught up)."""
+    weekly = policy.weekly_digest
+    assert weekly is not None
+    zone = policy.reps[data["manager"]].timezone
+    sent_on = date.fromisoformat(data["from"]) + timedelta(days=7)
+    send = wall(sent_on, weekly.at.at, ZoneInfo(zone))
+    return send if send > now else None
+
+
+def _postpone(session: Session, job: Claimed, until: datetime) -> None:
+    """Give the row back, due later, as if this claim had not been (if it still holds it)."""
+    session.execute(
+        update(JobRow)
+        .where(JobRow.id == job.id, JobRow.worker == job.worker, JobRow.attempts == job.attempts)
+        .values(due_at=until, lease_until=None, attempts=JobRow.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _finish(session: Session, job: Claimed, now: datetime, state: str, note: str | None) -> bool:

@@ -129,6 +129,24 @@ def test_an_unknown_key_in_the_digest_is_an_error() -> None:
     assert any("when" in m for _, _, m in errors(text))
 
 
+def test_via_must_name_an_email_channel() -> None:
+    text = BASE + 'reports:\n  digest: {at: "monday 08:00", via: chat}\n'
+    ((_, _, message),) = errors(text)
+    assert "'chat' is a slack channel" in message
+
+
+def test_a_digest_with_no_email_channel_and_no_channels_goes_nowhere() -> None:
+    text = BASE.replace("  mail: {type: email}\n", "") + 'reports:\n  digest: {at: "mon 08:00"}\n'
+    assert any("the digest goes nowhere" in m for _, _, m in errors(text))
+
+
+def test_a_manager_without_email_is_warned_of() -> None:
+    text = BASE.replace("{id: max, name: Max, email: max@x.com}", "{id: max, name: Max}")
+    _, problems = check_policy(text + 'reports:\n  digest: {at: "monday 08:00"}\n')
+    warnings = [p.message for p in problems if p.severity == "warning"]
+    assert "manager 'max' has no email: their digest goes only to the digest's channels" in warnings
+
+
 def test_the_digest_compiles_with_the_first_email_channel_and_its_channels() -> None:
     policy = load_policy(BASE + 'reports:\n  digest: {at: "monday 08:00", channels: chat}\n')
     assert policy.weekly_digest is not None

@@ -121,6 +121,12 @@ def audit(
     if policy is not None:
         after = _simulated(rows, policy, query)
     notes = columns.notes() + _notes(audit_of.counts(rows), bool(columns.of.get("assigned")))
+    if after is not None:
+        notes.append(
+            "after keeps the CRM's first touches (as an SLA backtest does) and counts time to "
+            "first touch from the owner's assignment: a lead that waited for an owner before "
+            "is touched at the same minute after, its wait now part of its time to first touch"
+        )
     head = {
         "export": export.name,
         "columns": dict(columns.of),
@@ -223,7 +229,7 @@ def _speed(runs: list[tuple[str, dict[str, Any]]], group_by: str | None, most: i
                 label = f"{group or '(none)'}" + (f" {run}" if len(runs) > 1 else "")
                 columns.append((label, found["figures"] if found else {}))
     shown = Table(title="speed to lead", title_justify="left", show_edge=False)
-    shown.add_column("")
+    shown.add_column("", no_wrap=True)
     for label, _ in columns:
         shown.add_column(label, justify="right", overflow="fold")
     for label, path, kind in FIGURES:
@@ -232,6 +238,9 @@ def _speed(runs: list[tuple[str, dict[str, Any]]], group_by: str | None, most: i
             continue
         shown.add_row(label, *(_cell(kind, v) for v in values))
     console.print(shown)
+    hidden = len(runs[0][1]["groups"]) - most if group_by is not None else 0
+    if hidden > 0:
+        console.print(f"  ({hidden} more: --format json or csv has every group)", highlight=False)
 
 
 def _hour_grid(run: str, summary: dict[str, Any]) -> None:

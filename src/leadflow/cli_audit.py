@@ -244,26 +244,31 @@ def _speed(runs: list[tuple[str, dict[str, Any]]], group_by: str | None, most: i
 
 
 def _hour_grid(run: str, summary: dict[str, Any]) -> None:
-    """Hour of the day × weekday: leads, and the median time to first touch, in each cell."""
+    """Hour of the day × weekday, in the zone: leads and the median time to owner in each
+    cell, then the median time to first touch (from the owner)."""
+    cells = {g["group"]: g["figures"] for g in summary["groups"]}
+    suffix = f" ({run})" if run else ""
+    _grid(
+        f"leads · median time to owner, by hour of the week{suffix}",
+        cells,
+        lambda f: f"{f['leads']} · {_cell('duration', f['time_to_assign']['p50_seconds'])}",
+    )
+    _grid(
+        f"median time to first touch, by hour of the week{suffix}",
+        cells,
+        lambda f: _cell("duration", f["time_to_first_touch"]["p50_seconds"]),
+    )
+
+
+def _grid(title: str, cells: dict[str, Any], show: Any) -> None:
     from leadflow.reports.periods import WEEKDAYS
 
-    cells = {g["group"]: g["figures"] for g in summary["groups"]}
-    title = "leads and median time to first touch, by hour of the week" + (
-        f" ({run})" if run else ""
-    )
     shown = Table(title=title, title_justify="left", show_edge=False)
     shown.add_column("hour")
     for day in WEEKDAYS:
         shown.add_column(day, justify="right")
     for hour in range(24):
-        row = []
-        for day in WEEKDAYS:
-            f = cells.get(f"{day} {hour:02d}")
-            if not f:
-                row.append("")
-                continue
-            touch = _cell("duration", f["time_to_first_touch"]["p50_seconds"])
-            row.append(f"{f['leads']} · {touch}")
+        row = [show(f) if (f := cells.get(f"{day} {hour:02d}")) else "" for day in WEEKDAYS]
         if any(row):
             shown.add_row(f"{hour:02d}", *row)
     console.print(shown)

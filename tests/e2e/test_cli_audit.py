@@ -123,10 +123,12 @@ def test_csv_has_a_row_per_run_and_source(export: Path, policy: Path) -> None:
 def test_hours_of_the_week_are_a_grid_in_the_zone(export: Path) -> None:
     done = audit(str(export), "--tz", "America/New_York", "--group-by", "hour")
     assert done.exit_code == 0, done.output
-    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line[:4].strip()}
+    owners = done.stdout.split("median time to first touch")[0]  # the first grid
+    rows = {line.split()[0]: line for line in owners.splitlines() if line[:4].strip()}
     # 09:10 to 10:20 in New York: five leads in Monday's 09 row, three in its 10 row
-    assert rows["09"].split()[2:4] == ["5", "·"]
-    assert rows["10"].split()[2:4] == ["3", "·"]
+    # owned 2i minutes after: 2, 4, ... 10 min in the 09 row (median 6), 12-16 in the 10 row
+    assert rows["09"].split()[2:5] == ["5", "·", "6m"]
+    assert rows["10"].split()[2:5] == ["3", "·", "14m"]
 
 
 def test_map_names_the_columns_of_another_crm(tmp_path: Path) -> None:

@@ -54,7 +54,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "owner": (
         "owner",
         "Contact owner",
-        "HubSpot Owner",
         "hubspot_owner_id",
         "Lead Owner",
         "OwnerId",

@@ -75,8 +75,9 @@ class Worker:
             self._next_schedule = now + SCHEDULE_EVERY
         if self._idle_until is not None and now < self._idle_until:
             return 0
-        due = self._claim(jobs.DIGEST, most=1)  # each is a report: one at a time
-        # none due: look again a little later, not every poll (a digest is weekly)
+        due = self._claim(jobs.DIGEST, most=1) if digest.prepare(self.svc) else []
+        # one at a time (each is a report); none due: look again a little later, not at
+        # every poll (a digest is weekly)
         self._idle_until = None if due else now + DIGEST_IDLE
         digest.run_digests(self.svc, due)
         return len(due)

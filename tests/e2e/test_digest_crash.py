@@ -2,9 +2,9 @@
 another, and finds the digest emailed once, through a real SMTP server (aiosmtpd).
 
 The digest is due now: its policy sends it today at 00:00 (UTC), and its row is the one the
-scheduler made a week ago (the same id, made from the manager and the week). 1,000 leads
-whose facts were never derived make the count take a while: the first worker is killed the
-moment it is seen holding the claimed row, before it could mark it done. The next worker
+scheduler made a week ago (the same id, made from the manager and the week). 1,000 leads of
+yesterday make its count take a while: the first worker is killed the moment it is seen
+holding the claimed row, before it could mark it done. The next worker
 takes the row after its lease (2 s) and queues the email once.
 """
 
@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from receivers import MailBox
 from serverproc import environment, fresh_database
 from sqlalchemy import func, insert, select
 
+from databases import FixedClock
 from leadflow.core.digest import WEEKDAYS, covers
 from leadflow.service.context import Services
 from leadflow.service.digest import EVENT, key
@@ -94,10 +95,10 @@ def test_a_worker_killed_while_counting_a_digest_is_taken_over_and_the_digest_se
     kind: str, tmp_path: Path
 ) -> None:
     url = fresh_database(kind, tmp_path)
-    svc = Services.build(Settings(database_url=url))
+    now = datetime.now(UTC)
+    svc = Services.build(Settings(database_url=url), clock=FixedClock(now - timedelta(days=1)))
     log = tmp_path / "worker.log"
     try:
-        now = datetime.now(UTC)
         publish_policy(svc, POLICY.replace("DAY", WEEKDAYS[now.weekday()]), SYSTEM)
         form = Actor("form", "intake")
         for i in range(LEADS):

@@ -135,7 +135,10 @@ def prepare(svc: Services) -> bool:
         )
     if due is None:
         return False
-    refresh_facts(svc)
+    try:
+        refresh_facts(svc)
+    except Exception:  # another refresh derived the same leads at once: the digest's own retries
+        log.warning("digest.refresh_failed", exc_info=True)
     return True
 
 

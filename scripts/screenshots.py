@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 import serverproc  # noqa: E402  (the tests' helper that runs `leadflow serve`)
 
+REPORT_WEEK = "/reports?from=2026-11-23&to=2026-11-29&tz=America/New_York&group_by=source"
 LOGIN = re.compile(r"(admin|manager|rep)\s+(\S+@\S+)\s+password (\S+)")
 KEY = re.compile(r"Admin API key \(shown once\): (\S+)")
 FRESH = [  # posted at the time of the screenshots, to the demo's rep through `requested_rep`
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> None:
             shoot(manager, f"/leads/{lead_ids[0]}", args.out, "lead")
             shoot(manager, "/team", args.out, "team")
             shoot(manager, "/queues", args.out, "queues", screens=1.25)
+            shoot(manager, REPORT_WEEK, args.out, "reports")
             admin = signed_in("admin")
             shoot(admin, "/policy", args.out, "policy")
             shoot(admin, "/admin", args.out, "admin")

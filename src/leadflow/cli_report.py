@@ -49,12 +49,19 @@ def report(
     events: Annotated[
         Path | None, typer.Option(help="With --simulation: the EVENTS file it replayed.")
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", help="Write the report with its charts to this HTML file (works offline)."
+        ),
+    ] = None,
 ) -> None:
     """Speed to lead, SLA, conversion, routing and lead quality for a period.
 
     From the live database, or (--simulation, --leads, --events: the files `leadflow
     simulate` took and wrote) from a replay, counted by the same engine. Times without a zone
-    in the replay's files are read in --tz.
+    in the replay's files are read in --tz. --html FILE writes one self-contained page with
+    the charts and tables instead.
     """
     from leadflow.reports.tables import NAMES
     from leadflow.reports.tables import table as table_of
@@ -84,6 +91,9 @@ def report(
         query = make_query(start, end, tz, group_by, {})
     except Invalid as exc:
         _fail(exc.message)
+    if html is not None:
+        _write_html(html, query, bucket, simulation, leads, events)
+        return
     if simulation is not None:
         assert leads is not None
         summary = _replayed(simulation, leads, events, query, bucket)
@@ -125,6 +135,50 @@ def _replayed(
         _fail(str(exc))
     with engine.connect() as connection:
         return summary(connection, query, bucket)
+
+
+def _write_html(
+    target: Path,
+    query: Any,
+    bucket: str,
+    simulation: Path | None,
+    leads: Path | None,
+    events: Path | None,
+) -> None:
+    """The summary and its hour × weekday cells, from the live database or a replay, as one
+    HTML file (`reports.html.document`)."""
+    from leadflow.reports.engine import Query, figures_by_group
+    from leadflow.reports.engine import summary as summary_of
+    from leadflow.reports.html import document
+    from leadflow.reports.replay import ReplayError, replay_database
+    from leadflow.service.reports import report_dashboard
+    from leadflow.service.routing import SYSTEM
+    from leadflow.simulate.items import TimelineError
+
+    hourly = Query(query.period, "hour", query.filters)
+    if simulation is not None:
+        assert leads is not None
+        try:
+            engine = replay_database(simulation, leads, events, query.period.zone)
+        except (ReplayError, TimelineError) as exc:
+            _fail(str(exc))
+        with engine.connect() as connection:
+            summary = summary_of(connection, query, bucket)
+            hours = figures_by_group(connection, hourly)
+        source = f"A replay of {simulation.name}"
+    else:
+        svc = env_services()
+        try:
+            summary, hours = report_dashboard(svc, SYSTEM, query, bucket)
+        finally:
+            svc.store.close()
+        source = "The live database"
+    made_at = datetime.now(query.period.tz)
+    try:
+        target.write_text(document(summary, hours, made_at, source), encoding="utf-8")
+    except OSError as exc:
+        _fail(f"--html: cannot write {target}: {exc.strerror}")
+    errors.print(f"wrote {target}", highlight=False)
 
 
 def _render(name: str, rows: list[dict[str, Any]], most: int = 6) -> None:

@@ -22,7 +22,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadflow.reports.engine import Query, ReportError, delete_facts, insert_facts, summary
+from leadflow.reports.engine import (
+    Query,
+    ReportError,
+    delete_facts,
+    figures_by_group,
+    insert_facts,
+    summary,
+)
 from leadflow.reports.facts import Event, LeadFacts, LeadSnapshot, derive
 from leadflow.reports.periods import Period, PeriodError
 from leadflow.service.context import Services
@@ -57,6 +64,20 @@ def report_summary(
     refresh_facts(svc)
     with svc.store.reading() as session:
         return summary(session.connection(), query, bucket)
+
+
+def report_dashboard(
+    svc: Services, actor: Actor, query: Query, bucket: str = "day"
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The summary of a period and its hour × weekday cells (the heatmap of the reports page
+    and the HTML report), on facts brought up to date once for both."""
+    if actor.role not in ("manager", "admin"):
+        raise Forbidden(f"a {actor.role} may not read reports")
+    refresh_facts(svc)
+    with svc.store.reading() as session:
+        connection = session.connection()
+        hours = figures_by_group(connection, Query(query.period, "hour", query.filters))
+        return summary(connection, query, bucket), hours
 
 
 def refresh_facts(svc: Services) -> int:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from leadflow.console.pages import admin, home, inbox, leads, policy, queues, signin, team
+from leadflow.console.pages import (
+    admin,
+    home,
+    inbox,
+    leads,
+    policy,
+    queues,
+    reports,
+    signin,
+    team,
+)
 
 ROUTERS = [
     signin.router,
@@ -12,5 +22,6 @@ ROUTERS = [
     team.router,
     policy.router,
     queues.router,
+    reports.router,
     admin.router,
 ]

@@ -73,6 +73,12 @@ def audit(
     day_first: Annotated[
         bool, typer.Option("--day-first", help="Dates such as 23/11/2026 are day first.")
     ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", help="Also write the report with its charts to this HTML file (offline)."
+        ),
+    ] = None,
 ) -> None:
     """Audit a CRM export: time to owner, time to first touch, leads never touched, leads per
     owner against an even share, duplicates; by source or hour of the week.
@@ -83,7 +89,8 @@ def audit(
     """
     from leadflow.reports import audit as audit_of
     from leadflow.reports.crm_export import BadRow, ExportError, ExportRow, parse_maps, read_export
-    from leadflow.reports.engine import Query, ReportError
+    from leadflow.reports.engine import Query, ReportError, figures_by_group
+    from leadflow.reports.engine import summary as summary_of
     from leadflow.reports.periods import Period, PeriodError
     from leadflow.reports.tables import NAMES
 
@@ -116,10 +123,16 @@ def audit(
         query = Query(Period.of(start, end, tz), GROUPS[group_by] if group_by else None)
     except (PeriodError, ReportError) as exc:
         _fail(str(exc))
-    before = audit_of.before(rows, query)
-    after = None
+    databases = {"before": audit_of.before_database(rows)}
     if policy is not None:
-        after = _simulated(rows, policy, query)
+        databases["after"] = _simulated(rows, policy, query)
+    summaries, hours = {}, {}
+    for run, database in databases.items():
+        with database.connect() as connection:
+            summaries[run] = summary_of(connection, query)
+            if html is not None:
+                hours[run] = figures_by_group(connection, Query(query.period, "hour"))
+    before, after = summaries["before"], summaries.get("after")
     notes = columns.notes() + _notes(audit_of.counts(rows), bool(columns.of.get("assigned")))
     if after is not None:
         notes.append(
@@ -134,6 +147,8 @@ def audit(
         "bad_rows": [{"line": b.line, "reason": b.reason} for b in bad],
         "notes": notes,
     }
+    if html is not None:
+        _write_html(html, export.name, policy, before, after, hours["before"])
     if format == "json":
         out: dict[str, Any] = {"audit": head, "before": before}
         if after is not None:
@@ -149,7 +164,7 @@ def audit(
     _report_rows(len(read), rows, bad, True)
 
 
-def _simulated(rows: list[Any], policy: Path, query: Any) -> dict[str, Any]:
+def _simulated(rows: list[Any], policy: Path, query: Any) -> Any:
     from leadflow.policy import PolicyError
     from leadflow.reports import audit as audit_of
     from leadflow.reports.replay import ReplayError
@@ -157,12 +172,56 @@ def _simulated(rows: list[Any], policy: Path, query: Any) -> dict[str, Any]:
     from leadflow.simulate.timeline import TimelineError
 
     try:
-        return audit_of.after(rows, policy, query)
+        return audit_of.after_database(rows, policy, query.period.zone)
     except PolicyError as exc:
         errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except (TimelineError, SimulationError, ReplayError) as exc:
         _fail(f"--policy: {exc}")
+
+
+def _write_html(
+    target: Path,
+    name: str,
+    policy: Path | None,
+    before: dict[str, Any],
+    after: dict[str, Any] | None,
+    hours: list[dict[str, Any]],
+) -> None:
+    """The report of `leadflow report --html` (`reports.html.document`), its two columns
+    before and after the policy; the heatmap is the export's, as it was."""
+    from datetime import datetime
+
+    from leadflow.reports.audit import side_by_side
+    from leadflow.reports.charts import Compared
+    from leadflow.reports.html import document
+
+    if after is not None and policy is not None:
+        compared = Compared(
+            current="After",
+            previous="Before",
+            short="before",
+            note=f"After: the same leads routed by {policy.name} in the simulator, their "
+            f"first touches kept (so a lead's wait for an owner before is part of its time to "
+            f"first touch after). Before: {name} as the CRM has it.",
+            heading="Audit",
+            tool="leadflow audit",
+        )
+    else:
+        compared = Compared(heading="Audit", tool="leadflow audit")
+    made_at = datetime.now(_zone(before["period"]["tz"]))
+    page = document(side_by_side(before, after), hours, made_at, f"The export {name}", compared)
+    try:
+        target.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"--html: cannot write {target}: {exc.strerror}")
+    errors.print(f"wrote {target}", highlight=False)
+
+
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
 
 
 def _notes(counts: Any, has_assigned: bool) -> list[str]:

@@ -182,3 +182,20 @@ def test_the_shipped_example_is_audited_beside_its_policy() -> None:
     assert result["audit"]["rows"] == {"read": 383, "used": 381, "skipped": 2}
     assert [b["line"] for b in result["audit"]["bad_rows"]] == [59, 134]
     assert result["before"]["overall"]["leads"] == result["after"]["overall"]["leads"] == 381
+
+
+def test_html_puts_before_and_after_side_by_side_in_one_offline_file(
+    export: Path, policy: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "audit.html"
+    done = audit(
+        str(export), "--tz", "America/New_York", "--policy", str(policy), "--html", str(page)
+    )
+    assert done.exit_code == 0, done.output
+    text = page.read_text()
+    assert "<h1>Audit: 2026-11-23 to 2026-11-23</h1>" in text
+    assert '<th scope="col" class="num">After</th><th scope="col" class="num">Before</th>' in text
+    # the round robin's pool and the export's, each rep's leads against their share
+    assert "Fairness in team" in text and "Fairness in crm (before)" in text
+    assert '<th scope="row">Ann</th>' in text
+    assert 'src="http' not in text and 'href="http' not in text  # nothing fetched

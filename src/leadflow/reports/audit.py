@@ -110,24 +110,33 @@ def counts(rows: Sequence[ExportRow]) -> Counts:
 
 def before(rows: Sequence[ExportRow], query: Query, bucket: str = "day") -> dict[str, Any]:
     """The engine's summary of the export as it is: the current process."""
-    engine = facts_database()
-    with engine.begin() as connection:
-        insert_facts(connection, export_facts(rows))
-    return _summary(engine, query, bucket)
+    return _summary(before_database(rows), query, bucket)
 
 
 def after(
     rows: Sequence[ExportRow], policy: Path, query: Query, bucket: str = "day"
 ) -> dict[str, Any]:
     """The same leads simulated under `policy`, counted by the same engine."""
+    return _summary(after_database(rows, policy, query.period.zone), query, bucket)
+
+
+def before_database(rows: Sequence[ExportRow]) -> Engine:
+    """An in-memory facts database of the export's leads as they are."""
+    engine = facts_database()
+    with engine.begin() as connection:
+        insert_facts(connection, export_facts(rows))
+    return engine
+
+
+def after_database(rows: Sequence[ExportRow], policy: Path, zone: str) -> Engine:
+    """An in-memory facts database of the same leads routed by `policy` in the simulator."""
     from leadflow.simulate.runner import run_simulation
 
     with tempfile.TemporaryDirectory(prefix="leadflow-audit-") as tmp:
         leads, decisions = Path(tmp) / "leads.csv", Path(tmp) / "decisions.jsonl"
         write_leads(rows, leads)
         run_simulation(policy, leads, None, decisions)
-        engine = replay_database(decisions, leads, None, query.period.zone)
-        return _summary(engine, query, bucket)
+        return replay_database(decisions, leads, None, zone)
 
 
 def write_leads(rows: Sequence[ExportRow], path: Path) -> None:
@@ -181,3 +190,16 @@ def _summary(engine: Engine, query: Query, bucket: str) -> dict[str, Any]:
 
 def _utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
+
+
+def side_by_side(before: dict[str, Any], after: dict[str, Any] | None) -> dict[str, Any]:
+    """One summary for the HTML report (`reports.html`), whose second column is the previous
+    period: here it is the export as it was, and the first is the same leads after the
+    policy; both runs' fairness, the export's pool named as such."""
+    if after is None:
+        return before
+    shown = dict(after)
+    shown["previous"] = {"period": before["period"], "overall": before["overall"]}
+    crm = [{**pool, "pool": f"{pool['pool']} (before)"} for pool in before["fairness"]]
+    shown["fairness"] = [*after["fairness"], *crm]
+    return shown

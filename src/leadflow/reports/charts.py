@@ -46,6 +46,22 @@ GROUP_FILTER = {"source": "source", "rep": "owner", "pool": "pool", "rule": "rul
 
 
 @dataclass(frozen=True)
+class Compared:
+    """What a report's two columns are: by default this period and the one before it; an
+    audit's are the same leads after a policy and before it (`leadflow audit --html`)."""
+
+    current: str = "This period"
+    previous: str = "Previous period"
+    short: str = "previous"  # beside each key figure: "previous 12m"
+    note: str | None = None  # under the key figures; None: the previous period's dates
+    heading: str = "Reports"
+    tool: str = "leadflow report"
+
+
+PERIODS = Compared()
+
+
+@dataclass(frozen=True)
 class Figure:
     """A key figure of the period beside the period before it.
 
@@ -168,7 +184,7 @@ def _share(
     )
 
 
-def speed_chart(summary: Mapping[str, Any]) -> Chart:
+def speed_chart(summary: Mapping[str, Any], compared: Compared = PERIODS) -> Chart:
     """How soon assigned leads were first touched, this period against the one before."""
     now = summary["overall"]["time_to_first_touch"]
     before = summary["previous"]["overall"]["time_to_first_touch"]
@@ -176,8 +192,8 @@ def speed_chart(summary: Mapping[str, Any]) -> Chart:
     config = _bar(
         labels,
         [
-            _dataset("This period", [_pct(now[k]) for k, _ in SPEED], 0),
-            _dataset("Previous period", [_pct(before[k]) for k, _ in SPEED], 6),
+            _dataset(compared.current, [_pct(now[k]) for k, _ in SPEED], 0),
+            _dataset(compared.previous, [_pct(before[k]) for k, _ in SPEED], 6),
         ],
         y_max=100,
     )
@@ -189,7 +205,7 @@ def speed_chart(summary: Mapping[str, Any]) -> Chart:
         "ones; 1 working day is counted in the toucher's working time).",
         "%",
         config,
-        ["", "This period", "Previous period"],
+        ["", compared.current, compared.previous],
         rows,
         previous_column=1,
     )
@@ -312,10 +328,10 @@ def heatmap(hour_groups: Sequence[Mapping[str, Any]]) -> Heatmap:
     return Heatmap(hours, rows)
 
 
-def charts(summary: Mapping[str, Any]) -> list[Chart]:
+def charts(summary: Mapping[str, Any], compared: Compared = PERIODS) -> list[Chart]:
     """Every chart of a summary, in the order the page shows them."""
     return [
-        speed_chart(summary),
+        speed_chart(summary, compared),
         sla_chart(summary),
         funnel_chart(summary),
         *fairness_charts(summary),

@@ -34,9 +34,10 @@ def body(
     summary: Mapping[str, Any],
     hour_groups: Sequence[Mapping[str, Any]],
     href: Href | None = None,
+    compared: charts.Compared = charts.PERIODS,
 ) -> Markup:
     """The figures, charts and tables of a summary, as HTML (autoescaped: groups are text)."""
-    drawn = charts.charts(summary)
+    drawn = charts.charts(summary, compared)
     return Markup(
         _env()
         .get_template("report/_body.html")
@@ -47,6 +48,7 @@ def body(
             heat=charts.heatmap(hour_groups),
             specs=chart_data(drawn),
             href=href or _no_links,
+            compared=compared,
         )
     )
 
@@ -56,6 +58,7 @@ def document(
     hour_groups: Sequence[Mapping[str, Any]],
     made_at: datetime,
     source: str,
+    compared: charts.Compared = charts.PERIODS,
 ) -> str:
     """One HTML file with the report, its styles and its scripts inline: it works offline."""
     return (
@@ -63,9 +66,10 @@ def document(
         .get_template("report/file.html")
         .render(
             summary=summary,
-            body=body(summary, hour_groups),
+            body=body(summary, hour_groups, compared=compared),
             made_at=made_at,
             source=source,
+            compared=compared,
             styles=Markup("\n".join(_static(name) for name in STATIC)),
             chart_library=_script(_static(VENDORED_CHART)),
             chart_script=_script(_static(SCRIPT)),

@@ -4,21 +4,27 @@
 
 A fresh demo database in a temporary folder (`leadflow demo`, which prints the demo logins), a
 `leadflow serve` process on it, a few leads posted now (so that the inbox and today's figures
-are live, not a week old), then Debian's Chromium signed in as the demo's admin, manager and
-rep takes each page at 1280 px, and the rep's inbox and a lead's page at a phone's 390 px too.
+are live, not a week old), the demo's outcomes recorded on its leads (for the reports page),
+then Debian's Chromium signed in as the demo's admin, manager and rep takes each page at
+1280 px, and the rep's inbox and a lead's page at a phone's 390 px too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -52,6 +58,33 @@ def demo(url: str) -> tuple[dict[str, tuple[str, str]], str]:
     key = KEY.search(done.stdout)
     assert key is not None and len(logins) == 3, done.stdout
     return logins, key.group(1)
+
+
+def demo_outcomes(database: Path, base: str, key: str) -> int:
+    """Record the demo's own outcomes (`demo/events.jsonl`: contacted, won, lost, closed) on its
+    leads, at their times, so that the reports page has first touches to show; how many."""
+    from importlib import resources
+
+    from leadflow.demo.load import demo_text
+
+    zone = ZoneInfo(yaml.safe_load(demo_text("policy.yaml"))["timezone"])
+    with sqlite3.connect(database) as db:
+        ids = dict(db.execute("SELECT external_id, id FROM leads"))
+    kinds = {"contacted": "contacted", "won": "won", "lost": "lost", "closed": "disqualified"}
+    lines = (resources.files("leadflow") / "demo" / "events.jsonl").read_text().splitlines()
+    done = 0
+    for event in map(json.loads, lines):
+        if event["type"] != "lead.status" or event["lead_id"] not in ids:
+            continue
+        at = datetime.fromisoformat(event["at"]).replace(tzinfo=zone)
+        answer = httpx.post(
+            f"{base}/api/v1/leads/{ids[event['lead_id']]}/events",
+            json={"type": kinds[event["status"]], "at": at.isoformat()},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+        done += answer.status_code == 200  # a lead still held has no owner to touch it: 409
+    return done
 
 
 def shoot(page: Any, path: str, out: Path, name: str, screens: float | None = None) -> None:
@@ -90,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 answer.raise_for_status()
                 lead_ids.append(answer.json()["id"])
+            print(f"  {demo_outcomes(Path(tmp) / 'demo.sqlite', server.url, key)} outcomes")
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
             )

@@ -121,12 +121,13 @@ def test_the_speed_chart_has_the_five_bands_of_this_and_the_previous_period() ->
     chart = charts.speed_chart(summary(now, before))
     this, previous = chart.config["data"]["datasets"]
     assert chart.config["data"]["labels"] == [
-        "Within 5 min",
-        "Within 30 min",
-        "Within 1 hour",
-        "Within 1 working day",
+        "5 min",
+        "30 min",
+        "1 hour",
+        "1 working day",
         "Not touched",
     ]
+    assert [r.label for r in chart.rows][:2] == ["Within 5 min", "Within 30 min"]
     assert this["data"] == [40.0, 70.0, 85.0, 95.0, 5.0]
     assert previous["data"] == [25.0, None, None, None, 50.0]
     assert chart.rows[0].cells == ["40.0%", "25.0%"]
@@ -223,8 +224,22 @@ def test_the_heatmap_shades_each_hour_by_its_median_first_touch() -> None:
     assert cells["Wed", "03"] == ("", 0, 0)
 
 
+def test_a_chart_without_a_single_value_is_not_drawn() -> None:
+    empty_week = {
+        "bucket": "2026-W48",
+        "leads": 3,
+        "assigned": 3,
+        "sla_met_share": None,
+        "time_to_first_touch_p50_seconds": None,
+    }
+    chart = charts.sla_chart(summary(over_time=[empty_week]))
+    assert not chart.has_data
+    assert "sla" not in {s["id"] for s in json.loads(str(html.chart_data([chart])))}
+
+
 def test_the_chart_data_block_cannot_be_ended_by_a_group_named_like_a_closing_tag() -> None:
-    groups = [{"group": "</script><b>x", "figures": figures(leads=1)}]
+    won = figures(leads=1, funnel={"won": {"count": 1, "share": 1.0}})
+    groups = [{"group": "</script><b>x", "figures": won}]
     block = str(html.chart_data(charts.charts(summary(groups=groups, group_by="source"))))
     assert "</script>" not in block and "<b>" not in block
     funnel = next(s for s in json.loads(block) if s["id"] == "funnel")

@@ -99,6 +99,12 @@ class Chart:
     drawn: bool = True  # False: a table only (the pools past the first few)
     previous_column: int | None = None  # the cell that is the previous period's (its link)
 
+    @property
+    def has_data(self) -> bool:
+        """Whether any value is there to draw (an SLA chart of a period without a verdict is
+        an empty frame: the page says so instead)."""
+        return any(v is not None for d in self.config["data"]["datasets"] for v in d["data"])
+
     def spec(self) -> dict[str, Any]:
         """What the browser reads: the Chart.js configuration and the unit of its values."""
         return {"id": self.id, "title": self.title, "unit": self.unit, "config": self.config}
@@ -188,7 +194,7 @@ def speed_chart(summary: Mapping[str, Any], compared: Compared = PERIODS) -> Cha
     """How soon assigned leads were first touched, this period against the one before."""
     now = summary["overall"]["time_to_first_touch"]
     before = summary["previous"]["overall"]["time_to_first_touch"]
-    labels = [label for _, label in SPEED]
+    labels = [label.removeprefix("Within ") for _, label in SPEED]
     config = _bar(
         labels,
         [
@@ -197,6 +203,7 @@ def speed_chart(summary: Mapping[str, Any], compared: Compared = PERIODS) -> Cha
         ],
         y_max=100,
     )
+    config["options"]["scales"]["x"] = {"title": {"display": True, "text": "First touched within"}}
     rows = [Row(label, [percent(now[k]), percent(before[k])], {}) for k, label in SPEED]
     return Chart(
         "speed",
@@ -268,7 +275,7 @@ def funnel_chart(summary: Mapping[str, Any]) -> Chart:
         f"Conversion by {_by_words(by)}" if by else "Conversion",
         "Share of the period's leads that reached each stage (of all leads received).",
         "%",
-        _bar(labels, datasets, y_max=100),
+        _bar(labels, datasets),
         ["", "Leads", *(text for _, text in STAGES)],
         rows,
     )
@@ -287,7 +294,7 @@ def fairness_charts(summary: Mapping[str, Any]) -> list[Chart]:
         charts.append(
             Chart(
                 f"fairness-{n}",
-                f"Fairness in {pool['pool']}",
+                f"{pool['pool']} pool",
                 f"Leads per rep from {pool['pool']} against the share each was owed while "
                 f"eligible; largest deviation {_deviation(pool['deviation'])}.",
                 "",

@@ -87,7 +87,7 @@ def chart_data(drawn: Sequence[charts.Chart]) -> Markup:
     A script element's text is not HTML-unescaped, so the JSON is written raw, with `<`, `>`
     and `&` as JSON escapes: a group named `</script>` cannot end the block.
     """
-    text = json.dumps([c.spec() for c in drawn if c.drawn], separators=(",", ":"))
+    text = json.dumps([c.spec() for c in drawn if c.drawn and c.has_data], separators=(",", ":"))
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 

@@ -196,6 +196,6 @@ def test_html_puts_before_and_after_side_by_side_in_one_offline_file(
     assert "<h1>Audit: 2026-11-23 to 2026-11-23</h1>" in text
     assert '<th scope="col" class="num">After</th><th scope="col" class="num">Before</th>' in text
     # the round robin's pool and the export's, each rep's leads against their share
-    assert "Fairness in team" in text and "Fairness in crm (before)" in text
+    assert "from team against" in text and "from crm (before) against" in text
     assert '<th scope="row">Ann</th>' in text
     assert 'src="http' not in text and 'href="http' not in text  # nothing fetched

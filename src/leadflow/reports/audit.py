@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -54,11 +54,10 @@ class Counts:
     date_only_touches: int
 
 
-def export_facts(rows: Sequence[ExportRow]) -> list[LeadFacts]:
+def export_facts(rows: Sequence[ExportRow]) -> Iterator[LeadFacts]:
     """The facts of each row, derived as a live lead's are (see the module's docstring)."""
     owners = sorted({row.owner for row in rows if row.owner})
     first_of: dict[str, str] = {}
-    out = []
     for row in sorted(rows, key=lambda r: (r.created, r.line)):
         duplicate_of = None
         if row.email:
@@ -72,22 +71,19 @@ def export_facts(rows: Sequence[ExportRow]) -> list[LeadFacts]:
         if row.touched is not None:
             events.append(Event(row.touched, "contacted"))
         events.sort(key=lambda e: (e.at, e.type != "received", e.type != "assigned"))
-        out.append(
-            derive(
-                LeadSnapshot(
-                    id=row.id,
-                    received_at=row.created,
-                    source=row.source,
-                    status=row.status or ("assigned" if row.owner else "received"),
-                    tier=None,
-                    fields={"email": row.email, "company": row.fields.get("company")},
-                    duplicate_of=duplicate_of,
-                ),
-                events,
-                decisions,
-            )
+        yield derive(
+            LeadSnapshot(
+                id=row.id,
+                received_at=row.created,
+                source=row.source,
+                status=row.status or ("assigned" if row.owner else "received"),
+                tier=None,
+                fields={"email": row.email, "company": row.fields.get("company")},
+                duplicate_of=duplicate_of,
+            ),
+            events,
+            decisions,
         )
-    return out
 
 
 def owned_at(row: ExportRow) -> datetime:
@@ -124,7 +120,13 @@ def before_database(rows: Sequence[ExportRow]) -> Engine:
     """An in-memory facts database of the export's leads as they are."""
     engine = facts_database()
     with engine.begin() as connection:
-        insert_facts(connection, export_facts(rows))
+        batch: list[LeadFacts] = []
+        for facts in export_facts(rows):
+            batch.append(facts)
+            if len(batch) == 1000:
+                insert_facts(connection, batch)
+                batch = []
+        insert_facts(connection, batch)
     return engine
 
 

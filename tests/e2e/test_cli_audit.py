@@ -199,3 +199,23 @@ def test_html_puts_before_and_after_side_by_side_in_one_offline_file(
     assert "from team against" in text and "from crm (before) against" in text
     assert '<th scope="row">Ann</th>' in text
     assert 'src="http' not in text and 'href="http' not in text  # nothing fetched
+
+
+def test_a_salesforce_report_without_an_assigned_time_counts_from_creation(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "salesforce.csv"
+    export.write_text(
+        "Lead Owner,Lead Source,Lead Status,Create Date,FirstCallDateTime\n"
+        '"Ann","Web","Working - Contacted","11/23/2026, 9:00 AM","11/23/2026, 9:20 AM"\n'
+        '"Ann","Web","Open - Not Contacted","11/23/2026, 1:00 PM",""\n'
+        '"Ben","Trade Show","Working - Contacted","11/23/2026, 2:00 PM","11/23/2026, 3:00 PM"\n'
+    )
+    done = audit(str(export), "--tz", "America/New_York", "--format", "json")
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)
+    overall = result["before"]["overall"]
+    assert overall["time_to_assign"]["p50_seconds"] == 0  # owned from creation
+    assert overall["time_to_first_touch"]["p50_seconds"] == 20 * 60  # 20 and 60 min: rank 1
+    assert overall["time_to_first_touch"]["never"] == pytest.approx(1 / 3)
+    assert any("no owner assigned time" in note for note in result["audit"]["notes"])

@@ -46,7 +46,8 @@ def audit(
         typer.Option(
             "--map",
             help="COLUMN=FIELD (repeat it), or a file of such lines. Fields: created, owner, "
-            "assigned, touched, status, source, email, first_name, last_name, company, id.",
+            "assigned, touched, status, source, email, first_name, last_name, company, id; "
+            "ignore: a column not to read.",
         ),
     ] = None,
     tz: Annotated[

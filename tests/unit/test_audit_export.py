@@ -226,3 +226,10 @@ def test_a_repeated_record_id_gets_its_line(tmp_path: Path) -> None:
     export.write_text("Record ID,Create Date,Owner\n7,2026-11-23,Ann\n7,2026-11-24,Ben\n")
     _, rows = read_export(export, NY)
     assert [r.id for r in rows if isinstance(r, ExportRow)] == ["7", "7 (line 3)"]
+
+
+def test_map_to_ignore_keeps_a_column_with_a_known_name_from_being_read() -> None:
+    # "Last Activity" here holds what the activity was ("Email Opened"), not when
+    header = ["Create Date", "Lead Owner", "Last Activity"]
+    assert recognise(header).of["touched"] == "Last Activity"
+    assert "touched" not in recognise(header, parse_maps(["Last Activity=ignore"])).of

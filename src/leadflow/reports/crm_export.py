@@ -92,6 +92,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "Record ID", "Lead ID", "Id"),
 }
 FIELDS = tuple(COLUMNS)
+IGNORE = "ignore"  # --map COLUMN=ignore: a column not to read, whatever its name says
 REQUIRED = ("created", "owner")
 # A first touch read from one of these is when the lead was last worked, not first.
 LAST_ACTIVITY = {"Last Activity Date", "notes_last_updated", "Last Activity", "LastActivityDate"}
@@ -171,8 +172,9 @@ def parse_maps(items: Sequence[str]) -> dict[str, str]:
         for text, where in lines:
             column, _, name = text.rpartition("=")
             column, name = column.strip(), name.strip()
-            if name not in FIELDS:
-                raise ExportError(f"{where}: {name!r} is not a field: one of {', '.join(FIELDS)}")
+            if name not in FIELDS and name != IGNORE:
+                fields = ", ".join((*FIELDS, IGNORE))
+                raise ExportError(f"{where}: {name!r} is not a field: one of {fields}")
             if not column:
                 raise ExportError(f"{where}: {text!r} names no column (COLUMN=FIELD)")
             pairs[column] = name
@@ -188,14 +190,18 @@ def recognise(header: Sequence[str], mapped: Mapping[str, str] | None = None) ->
     found = [h.strip() for h in header]
     by_key = {_key(h): h for h in reversed(found) if h}
     of: dict[str, str] = {}
+    ignored = set()
     for column, name in (mapped or {}).items():
         if _key(column) not in by_key:
             raise ExportError(
                 f"--map {column}={name}: the export has no column {column!r}; "
                 f"its columns: {', '.join(found)}"
             )
-        of[name] = by_key[_key(column)]
-    taken = set(of.values())
+        if name == IGNORE:
+            ignored.add(by_key[_key(column)])
+        else:
+            of[name] = by_key[_key(column)]
+    taken = set(of.values()) | ignored
     for name, names in COLUMNS.items():
         if name in of:
             continue

@@ -223,6 +223,17 @@ def read_export(
     path: Path, tz: str, mapped: Mapping[str, str] | None = None, *, day_first: bool = False
 ) -> tuple[Columns, list[ExportRow | BadRow]]:
     """The export's columns and every row, good or bad, in file order."""
+    try:
+        return _read(path, tz, mapped, day_first)
+    except UnicodeDecodeError as exc:
+        raise ExportError(
+            f"{path.name} is not UTF-8 text (byte {exc.start + 1}): save it as CSV UTF-8"
+        ) from None
+
+
+def _read(
+    path: Path, tz: str, mapped: Mapping[str, str] | None, day_first: bool
+) -> tuple[Columns, list[ExportRow | BadRow]]:
     with path.open(encoding="utf-8-sig", newline="") as file:
         rows = csv.reader(file)
         header = next(rows, None)

@@ -226,9 +226,7 @@ def read_export(
     try:
         return _read(path, tz, mapped, day_first)
     except UnicodeDecodeError as exc:
-        raise ExportError(
-            f"{path.name} is not UTF-8 text (byte {exc.start + 1}): save it as CSV UTF-8"
-        ) from None
+        raise ExportError(f"not UTF-8 text (byte {exc.start + 1}): save it as CSV UTF-8") from None
 
 
 def _read(

@@ -254,3 +254,21 @@ def test_the_body_shows_a_group_as_text_and_links_its_numbers_where_given_a_link
     assert "&lt;i&gt;web&lt;/i&gt;" in linked and "<i>web</i>" not in linked
     assert 'href="/leads?n=1"' in linked  # the group's row: its source filter
     assert "/leads" not in plain
+
+
+def test_the_pools_past_the_busiest_are_folded_away_as_tables() -> None:
+    pools = [
+        {
+            "pool": f"pool-{n}",
+            "assigned": 1,
+            "deviation": 0.0,
+            "reps": [{"rep": "ann", "leads": 1, "expected": 1.0, "deviation": 0.0}],
+        }
+        for n in range(charts.MOST_POOLS + 2)
+    ]
+    page = str(html.body(summary(fairness=pools), []))
+    shown, folded = page.split("<details", 1)
+    assert "2 more pools" in folded
+    assert 'id="chart-fairness-4"' in folded and 'id="chart-fairness-5"' in folded
+    assert 'id="chart-fairness-3"' in shown and 'data-chart="fairness-3"' in shown
+    assert "data-chart" not in folded  # tables only, no canvas

@@ -74,7 +74,8 @@ def read_form(params: Mapping[str, str], zone: str, today: date) -> Asked:
         errors["bucket"] = "Choose day, week or month."
     if typed["sla_status"] and typed["sla_status"] not in words.SLA_LABELS:
         errors["sla_status"] = "Choose one of the SLA states."
-    typed.update({"from": start.isoformat(), "to": end.isoformat(), "tz": tz})
+    shown = {"from": start.isoformat(), "to": end.isoformat(), "tz": tz}
+    typed.update({name: value for name, value in shown.items() if name not in errors})
     filters = {TO_ENGINE.get(n, n): typed[n] for n in FILTERS if typed[n]}
     query = None
     if not errors:

@@ -65,7 +65,16 @@ def test_a_numbers_link_carries_the_period_the_filters_and_its_group() -> None:
     href = lead_links(asked.typed, summary, "UTC")
     assert (
         href({"source": "web"}, False)
-        == "/leads?from=2026-11-02&to=2026-11-08&pool=east&source=web"
+        == "/leads?from=2026-11-02&to=2026-11-08&source=web&pool=east"
     )
     assert href({}, True) == "/leads?from=2026-10-26&to=2026-11-01&pool=east"
     assert href(None, False) is None
+
+
+def test_a_link_keeps_the_reports_own_sla_filter() -> None:
+    asked = read_form({"sla_status": "breached"}, "UTC", TODAY)
+    summary = {"period": {"from": "2026-12-02", "to": "2026-12-08"}, "previous": {}}
+    href = lead_links(asked.typed, summary, "UTC")
+    assert href({"sla_status": "met"}, False) == (
+        "/leads?from=2026-12-02&to=2026-12-08&sla_status=breached"
+    )

@@ -149,7 +149,8 @@ def lead_links(typed: Mapping[str, str], summary: Mapping[str, Any], zone: str) 
             return None
         period = summary["previous"]["period"] if previous else summary["period"]
         days = {"from": period["from"], "to": period["to"]}
-        return "/leads" + web.query_string({**days, **kept, **leads})
+        # the report's own filters win: `SLA met` under an SLA filter keeps the filter
+        return "/leads" + web.query_string({**days, **leads, **kept})
 
     return href
 

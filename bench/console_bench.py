@@ -45,7 +45,8 @@ from leadflow.service.routing import SYSTEM, NewLead  # noqa: E402
 from leadflow.settings import Settings  # noqa: E402
 from leadflow.store.migrate import upgrade  # noqa: E402
 
-GOAL_P95_MS = 150.0
+GOAL_P95_MS = 150.0  # every console page (issue 11)
+DASHBOARD_GOAL_MS = 1500.0  # /reports, which counts a period of facts (issue 12)
 PASSWORD = "benchmark password"
 ADMIN, MANAGER = "admin@bench.example", "manager@bench.example"
 ZONE = ZoneInfo(generate.TIMEZONE)
@@ -147,7 +148,9 @@ def _busiest_rep(svc: Services) -> str:
 
 
 def signed_in(base: str, email: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
+    client = httpx.Client(
+        base_url=base, timeout=300, follow_redirects=False
+    )  # a first report derives every lead's facts
     client.get("/login")
     token = client.cookies.get("lf_login_csrf")
     answer = client.post(
@@ -188,6 +191,12 @@ def pages(
         ("/policy", client, "/policy"),
         ("/queues", client, "/queues"),
         ("/admin (admin)", admin, "/admin"),
+        ("/reports (a week)", client, "/reports?from=2026-11-23&to=2026-11-29"),
+        (
+            "/reports?group_by=source (a week)",
+            client,
+            "/reports?from=2026-11-23&to=2026-11-29&group_by=source",
+        ),
     ]
 
 
@@ -221,15 +230,17 @@ def main(argv: list[str] | None = None) -> None:
         rows = pages(manager, admin, rep)
         print(f"\n{args.leads:,} leads, 200 reps, SQLite; {args.rounds} requests a page")
         print(f"{'page':<42}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-        worst = 0.0
+        worst = {"page": 0.0, "dashboard": 0.0}
         for label, client, url_ in rows:
             times = measure(client, url_, args.rounds)
             p95 = statistics.quantiles(times, n=20)[-1]
             if not label.endswith("(baseline)"):
-                worst = max(worst, p95)
+                kind = "dashboard" if url_.startswith("/reports") else "page"
+                worst[kind] = max(worst[kind], p95)
             print(f"{label:<42}{statistics.median(times):>9.1f}{p95:>9.1f}{max(times):>9.1f}")
-        verdict = "met" if worst < GOAL_P95_MS else "NOT met"
-        print(f"\nslowest page p95: {worst:.1f} ms (goal < {GOAL_P95_MS:.0f} ms: {verdict})")
+        for kind, goal in (("page", GOAL_P95_MS), ("dashboard", DASHBOARD_GOAL_MS)):
+            verdict = "met" if worst[kind] < goal else "NOT met"
+            print(f"slowest {kind} p95: {worst[kind]:.1f} ms (goal < {goal:.0f} ms: {verdict})")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,14 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from leadflow.cli_report import day as day_of
+from leadflow.cli_report import fail, write_page
 
 console = Console()
 errors = Console(stderr=True)
@@ -96,34 +99,34 @@ def audit(
     from leadflow.reports.tables import NAMES
 
     if format not in ("table", "json", "csv"):
-        _fail(f"--format must be table, json or csv, not {format!r}")
+        fail(f"--format must be table, json or csv, not {format!r}")
     if table not in NAMES:
-        _fail(f"--table must be one of {', '.join(NAMES)}, not {table!r}")
+        fail(f"--table must be one of {', '.join(NAMES)}, not {table!r}")
     if group_by is not None and group_by not in GROUPS:
-        _fail(f"--group-by must be one of {', '.join(GROUPS)}, not {group_by!r}")
+        fail(f"--group-by must be one of {', '.join(GROUPS)}, not {group_by!r}")
     if not export.is_file():
-        _fail(f"{export} does not exist")
+        fail(f"{export} does not exist")
     if policy is not None and not policy.is_file():
-        _fail(f"--policy: {policy} does not exist")
+        fail(f"--policy: {policy} does not exist")
     try:
         Period.of(date(2026, 1, 1), date(2026, 1, 1), tz)
         columns, read = read_export(export, tz, parse_maps(map_ or []), day_first=day_first)
     except PeriodError:
-        _fail(f"--tz: no time zone {tz!r}")
+        fail(f"--tz: no time zone {tz!r}")
     except ExportError as exc:
-        _fail(f"{export.name}: {exc}")
+        fail(f"{export.name}: {exc}")
     rows = [r for r in read if isinstance(r, ExportRow)]
     bad = [r for r in read if isinstance(r, BadRow)]
     if not rows:
         _report_rows(len(read), rows, bad, format == "table")
-        _fail(f"{export.name}: no row could be used")
+        fail(f"{export.name}: no row could be used")
     first, last = audit_of.span(rows, tz)
     try:
-        start = _day(from_, "--from") if from_ else first
-        end = _day(to, "--to") if to else last
+        start = day_of(from_, "--from") if from_ else first
+        end = day_of(to, "--to") if to else last
         query = Query(Period.of(start, end, tz), GROUPS[group_by] if group_by else None)
     except (PeriodError, ReportError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     databases = {"before": audit_of.before_database(rows)}
     if policy is not None:
         databases["after"] = _simulated(rows, policy, query)
@@ -178,7 +181,7 @@ def _simulated(rows: list[Any], policy: Path, query: Any) -> Any:
         errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except (TimelineError, SimulationError, ReplayError) as exc:
-        _fail(f"--policy: {exc}")
+        fail(f"--policy: {exc}")
 
 
 def _write_html(
@@ -192,6 +195,7 @@ def _write_html(
     """The report of `leadflow report --html` (`reports.html.document`), its two columns
     before and after the policy; the heatmap is the export's, as it was."""
     from datetime import datetime
+    from zoneinfo import ZoneInfo
 
     from leadflow.reports.audit import side_by_side
     from leadflow.reports.charts import Compared
@@ -210,19 +214,9 @@ def _write_html(
         )
     else:
         compared = Compared(heading="Audit", tool="leadflow audit")
-    made_at = datetime.now(_zone(before["period"]["tz"]))
+    made_at = datetime.now(ZoneInfo(before["period"]["tz"]))
     page = document(side_by_side(before, after), hours, made_at, f"The export {name}", compared)
-    try:
-        target.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        _fail(f"--html: cannot write {target}: {exc.strerror}")
-    errors.print(f"wrote {target}", highlight=False)
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
+    write_page(target, page)
 
 
 def _notes(counts: Any, has_assigned: bool) -> list[str]:
@@ -394,15 +388,3 @@ def _cell(kind: str, value: Any) -> str:
     if kind == "share":
         return f"{value:.1%}"
     return f"{value:,}"
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"{option}: expected a date YYYY-MM-DD, got {text!r}")
-
-
-def _fail(message: str) -> NoReturn:
-    errors.print(f"error: {message}", highlight=False, soft_wrap=True, markup=False)
-    raise typer.Exit(2)

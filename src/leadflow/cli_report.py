@@ -71,26 +71,26 @@ def report(
     from leadflow.spreadsheet import csv_lines
 
     if format not in ("table", "json", "csv"):
-        _fail(f"--format must be table, json or csv, not {format!r}")
+        fail(f"--format must be table, json or csv, not {format!r}")
     if table is not None and table not in NAMES:
-        _fail(f"--table must be one of {', '.join(NAMES)}, not {table!r}")
+        fail(f"--table must be one of {', '.join(NAMES)}, not {table!r}")
     if format == "csv" and table is None:
-        _fail("--format csv needs --table (one table a file)")
+        fail("--format csv needs --table (one table a file)")
     try:
         today = datetime.now(ZoneInfo(tz)).date()
     except (ZoneInfoNotFoundError, ValueError):
-        _fail(f"--tz: no time zone {tz!r}")
-    end = _day(to, "--to") if to else today
-    start = _day(from_, "--from") if from_ else end - timedelta(days=6)
+        fail(f"--tz: no time zone {tz!r}")
+    end = day(to, "--to") if to else today
+    start = day(from_, "--from") if from_ else end - timedelta(days=6)
     if (simulation is None) != (leads is None):
-        _fail("--simulation and --leads go together (and --events, if the replay had one)")
+        fail("--simulation and --leads go together (and --events, if the replay had one)")
     for path in (simulation, leads, events):
         if path is not None and not path.is_file():
-            _fail(f"{path} does not exist")
+            fail(f"{path} does not exist")
     try:
         query = make_query(start, end, tz, group_by, {})
     except Invalid as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if html is not None:
         _write_html(html, query, bucket, simulation, leads, events)
         return
@@ -132,7 +132,7 @@ def _replayed(
     try:
         engine = replay_database(decisions, leads, events, query.period.zone)
     except (ReplayError, TimelineError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     with engine.connect() as connection:
         return summary(connection, query, bucket)
 
@@ -161,7 +161,7 @@ def _write_html(
         try:
             engine = replay_database(simulation, leads, events, query.period.zone)
         except (ReplayError, TimelineError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
         with engine.connect() as connection:
             summary = summary_of(connection, query, bucket)
             hours = figures_by_group(connection, hourly)
@@ -173,11 +173,15 @@ def _write_html(
         finally:
             svc.store.close()
         source = "The live database"
-    made_at = datetime.now(query.period.tz)
+    write_page(target, document(summary, hours, datetime.now(query.period.tz), source))
+
+
+def write_page(target: Path, page: str) -> None:
+    """Write an HTML report (`report --html`, `audit --html`), or fail naming the option."""
     try:
-        target.write_text(document(summary, hours, made_at, source), encoding="utf-8")
+        target.write_text(page, encoding="utf-8")
     except OSError as exc:
-        _fail(f"--html: cannot write {target}: {exc.strerror}")
+        fail(f"--html: cannot write {target}: {exc.strerror}")
     errors.print(f"wrote {target}", highlight=False)
 
 
@@ -228,13 +232,15 @@ def _cell(figure: str, value: Any) -> str:
     return str(value)
 
 
-def _day(text: str, option: str) -> date:
+def day(text: str, option: str) -> date:
+    """The date an option names, or fail naming the option."""
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(f"{option}: expected a date YYYY-MM-DD, got {text!r}")
+        fail(f"{option}: expected a date YYYY-MM-DD, got {text!r}")
 
 
-def _fail(message: str) -> NoReturn:
-    errors.print(f"error: {message}", highlight=False, soft_wrap=True)
+def fail(message: str) -> NoReturn:
+    """Say what is wrong on stderr (as text: a file's `[...]` is not Rich markup), exit 2."""
+    errors.print(f"error: {message}", highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(2)

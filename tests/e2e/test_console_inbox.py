@@ -133,6 +133,7 @@ def test_the_rep_adds_and_removes_their_own_time_off(console: Console, browser: 
     alice.get_by_role("button", name="Add time off").click()
     expect(alice.get_by_text("Time off added.")).to_be_visible()
     expect(alice.get_by_text("Holidays")).to_be_visible()
+    expect(alice.get_by_text("Thu Dec 24 – Thu Dec 31", exact=True)).to_be_visible()  # to: kept
     (entry,) = [t for t in console.api("GET", "/reps/alice").json()["time_off"]]
     assert entry["note"] == "Holidays"
     alice.get_by_role("button", name=re.compile("Remove time off")).click()

@@ -66,6 +66,7 @@ def test_a_manager_adds_and_removes_a_reps_time_off(console: Console, browser: A
     page.get_by_role("button", name="Add time off").click()
     expect(page.get_by_text("Time off added.")).to_be_visible()
     assert [t["note"] for t in console.api("GET", "/reps/chen").json()["time_off"]] == ["Holidays"]
+    expect(page.get_by_text("Thu Dec 24 – Thu Dec 31", exact=True)).to_be_visible()  # to: kept
     page.get_by_role("button", name=re.compile("Remove time off")).click()
     expect(page.get_by_text("Time off removed.")).to_be_visible()
     assert console.api("GET", "/reps/chen").json()["time_off"] == []

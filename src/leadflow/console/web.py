@@ -234,8 +234,8 @@ def _env() -> Environment:
     env.filters["status_kind"] = words.status_kind
     env.filters["event_label"] = words.event_label
     env.filters["soon"] = lambda at, zone, now: _soon(at, now, ZoneInfo(zone))
-    env.filters["time_off"] = lambda t, zone, this_year: words.time_off(
-        t.starts_at.astimezone(ZoneInfo(zone)), t.ends_at.astimezone(ZoneInfo(zone)), this_year
+    env.filters["time_off"] = lambda t, zone, now: words.time_off(
+        t.starts_at.astimezone(ZoneInfo(zone)), t.ends_at.astimezone(ZoneInfo(zone)), now.year
     )
     env.globals["SLA_LABELS"] = words.SLA_LABELS
     env.globals["SLA_KINDS"] = words.SLA_KINDS

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadflow.console import web, words
+from leadflow.console import web
 from leadflow.console.words import OUTCOMES, status_label
 from leadflow.service import inbox, reps, routing
 from leadflow.service.errors import Conflict, Invalid, NotFound
@@ -176,11 +176,7 @@ def _page(
     """The whole page: the list, the rep's presence and their time off still to come."""
     me = reps.get_rep(services, who.user.rep_id or "", who.actor)
     now = services.clock()
-    upcoming = [
-        (t, words.time_off(t.starts_at, t.ends_at, now.year))
-        for t in sorted(me.time_off, key=lambda t: t.starts_at)
-        if t.ends_at > now
-    ]
+    upcoming = [t for t in sorted(me.time_off, key=lambda t: t.starts_at) if t.ends_at > now]
     return web.render(
         request,
         who,
@@ -190,6 +186,7 @@ def _page(
         box=inbox.inbox(services, who.actor),
         me=me,
         time_off=upcoming,
+        now=now,
         outcomes=OUTCOMES,
         **ctx,
     )

@@ -26,15 +26,13 @@ CAPS = (("per_day", "Per day"), ("per_week", "Per week"), ("open", "Open at once
 def board(request: Request, who: web.Viewer, services: web.Svc, done: str = "") -> Response:
     web.require(who, "manager", "admin")
     rows = team.board(services, who.actor)
-    now = services.clock()
     return web.render(
         request,
         who,
         "team.html",
         title="Team",
         rows=rows,
-        now=now,
-        this_year=now.year,
+        now=services.clock(),
         flash=done[:200] or None,
     )
 
@@ -144,7 +142,6 @@ def _rep_page(
         form=form,
         choices=policy_reps.choices(services) if form else None,
         now=services.clock(),
-        this_year=services.clock().year,
         flash=(extra.pop("done", None) or "")[:200] or None,
         **extra,
     )

@@ -159,11 +159,16 @@ def main(argv: list[str] | None = None) -> None:
             shoot(manager, "/leads", args.out, "leads", screens=1.25)
             shoot(manager, f"/leads/{lead_ids[0]}", args.out, "lead")
             shoot(manager, "/team", args.out, "team")
+            shoot(manager, f"/team/{rep_id}", args.out, "team-rep")
             shoot(manager, "/queues", args.out, "queues", screens=1.25)
             shoot(manager, REPORT_WEEK, args.out, "reports")
+            manager_phone = signed_in("manager", width=390)
+            shoot(manager_phone, "/team", args.out, "team-phone", screens=1.5)
+            shoot(manager_phone, REPORT_WEEK, args.out, "reports-phone", screens=2)
             admin = signed_in("admin")
             shoot(admin, "/policy", args.out, "policy")
             shoot(admin, "/admin", args.out, "admin")
+            shoot(signed_in("admin", width=390), "/admin", args.out, "admin-phone", screens=1.5)
             browser.close()
 
 

@@ -142,6 +142,11 @@ def test_the_board_has_no_serious_accessibility_violation_and_fits_a_phone(
     violations = serious_violations(page)
     assert violations == [], describe(violations)
     phone = console.signed_in(browser, "maria@example.com", width=390, height=844)
+    phone.goto("/team")  # a card per rep: its counts and buttons within the screen
+    bob = phone.get_by_role("row").filter(has_text="Bob Brown")
+    for part in (bob.get_by_role("button", name="Mark away"), bob.locator("td[data-label=Open]")):
+        box = part.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390
     phone.goto("/team/bob")
     expect(phone.get_by_role("button", name="Save caps")).to_be_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")

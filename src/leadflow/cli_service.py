@@ -62,6 +62,14 @@ def serve(
     worker: Annotated[
         bool, typer.Option(help="Run a worker in the server (deadlines, reminders, messages).")
     ] = True,
+    report_processes: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Processes that answer reports apart from intake (0: in the server; default 1,"
+            " or LEADFLOW_REPORT_PROCESSES).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP API (migrating the database first); the API docs are at /docs."""
     import os
@@ -78,6 +86,9 @@ def serve(
     finally:
         store.close()
     os.environ["LEADFLOW_IN_PROCESS_WORKER"] = "true" if worker else "false"  # for the app
+    if report_processes is not None:
+        os.environ["LEADFLOW_REPORT_PROCESSES"] = str(report_processes)
+    os.environ.setdefault("LEADFLOW_REPORT_PROCESSES", "1")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"leadflow console: http://{shown}:{port}/", highlight=False)
     console.print(f"leadflow API docs: http://{shown}:{port}/docs", highlight=False)

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     )
     http_timeout: float = Field(default=10.0, gt=0, description="Slack, Teams, webhooks.")
 
+    report_processes: int = Field(
+        default=0,
+        ge=0,
+        description="Child processes that answer reports, so they do not slow intake "
+        "(`leadflow serve` sets 1 unless --report-processes says otherwise); 0: in the server.",
+    )
+
     # The worker: deadlines, reminders and deliveries.
     in_process_worker: bool = Field(
         default=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
@@ -113,6 +114,32 @@ def test_a_refresh_derives_only_the_leads_that_moved_since_the_last_one(
     assert reports.refresh_facts(team) == 1
     got = reports.report_summary(team, MANAGER, Query(week()))["overall"]
     assert got["time_to_first_touch"]["p50_seconds"] == 30
+
+
+def test_a_lead_that_moves_while_its_facts_are_derived_is_derived_again_before_storing(
+    team: Services, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The derivation runs outside the write (intake waits for writes): a timeline that grew
+    in between must not leave the older facts stored under a mark that has passed it."""
+    lead = take(team, 1)
+    derive = reports._derive
+    calls = []
+
+    def derive_then_contact(session: Any, lead_ids: Any) -> Any:
+        out = derive(session, lead_ids)
+        if not calls:  # the read's derivation: the rep touches the lead right after it
+            clock.advance(seconds=50)
+            record_event(team, lead, "contacted", as_owner(team, lead))
+        calls.append(list(lead_ids))
+        return out
+
+    monkeypatch.setattr(reports, "_derive", derive_then_contact)
+    assert reports.refresh_facts(team) == 1
+    assert calls == [[lead], [lead]]  # derived again inside the write
+    monkeypatch.undo()
+    got = reports.report_summary(team, MANAGER, Query(week()))["overall"]
+    assert got["funnel"]["contacted"]["count"] == 1
+    assert got["time_to_first_touch"]["p50_seconds"] == 50
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -74,6 +74,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                         await task
             if worker is not None:
                 await run_in_threadpool(worker.stop)
+            if services.reports is not None:
+                await run_in_threadpool(services.reports.close)
             services.store.close()
             log.info("api.stopped")
 

@@ -19,7 +19,7 @@ The key figures keep their names in the JSON (a contract other tools read): `lea
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -100,12 +100,15 @@ def delete_facts(connection: Connection, lead_ids: Sequence[str]) -> None:
 
 def summary(connection: Connection, query: Query, bucket: str = "day") -> dict[str, Any]:
     """The summary of a period (and the period before it, for comparison)."""
+    tallies = _tallies(connection, query)
     return {
         "period": _period_dict(query.period),
         "group_by": query.group_by,
         "filters": dict(query.filters),
-        "overall": figures(connection, query),
-        "groups": figures_by_group(connection, query) if query.group_by else [],
+        # The groups part the leads (every lead has one key, None included), and a tally is
+        # counts: the overall figures are the groups' tallies added, not a second count.
+        "overall": _figures(_merged(tallies.values())),
+        "groups": _entries(query, tallies) if query.group_by else [],
         "previous": {
             "period": _period_dict(query.period.previous()),
             "overall": figures(connection, Query(query.period.previous(), None, query.filters)),
@@ -159,14 +162,47 @@ def figures(connection: Connection, query: Query) -> dict[str, Any]:
 
 def figures_by_group(connection: Connection, query: Query) -> list[dict[str, Any]]:
     """One entry per group (most leads first): `{"group": name, "figures": {...}}`."""
+    return _entries(query, _tallies(connection, query))
+
+
+def _entries(query: Query, tallies: Mapping[Any, _Tally]) -> list[dict[str, Any]]:
+    out = [
+        {"group": _group_name(query.group_by, g), "figures": _figures(t)}
+        for g, t in tallies.items()
+    ]
+    out.sort(key=lambda entry: (-entry["figures"]["leads"], str(entry["group"])))
+    return out
+
+
+def _merged(tallies: Iterable[_Tally]) -> _Tally:
+    """One tally of several groups' leads: every part of a tally is a count, so they add."""
+    out = _Tally()
+    for t in tallies:
+        for name, value in t.counts.items():
+            out.counts[name] = out.counts.get(name, 0) + (value or 0)
+        for name, durations in t.durations.items():
+            out.durations[name].update(durations)
+        for name, reasons in t.reasons.items():
+            out.reasons[name].update(reasons)
+        for name, statuses in t.sla.items():
+            out.sla[name].update(statuses)
+        out.covered.update(t.covered)
+    return out
+
+
+def _tallies(connection: Connection, query: Query) -> dict[Any, _Tally]:
+    """Each group's counts, the database counting: one statement per kind of count."""
     key = _group_key(query)
     tallies: dict[Any, _Tally] = defaultdict(_Tally)
     base = _where(connection, query)
     counts = connection.execute(
-        base.add_columns(key.label("g"), *_COUNTS.values()).group_by(key)
+        base.add_columns(key.label("g"), *_COUNTS.values(), *_COVERAGE).group_by(key)
     ).all()
     for row in counts:
         tallies[row.g].counts = {name: row._mapping[name] or 0 for name in _COUNTS}
+        tallies[row.g].covered = Counter(
+            {name: row._mapping[f"covered_{name}"] or 0 for name in COVERED}
+        )
     for name, column in _DURATIONS.items():
         found = connection.execute(
             base.add_columns(key.label("g"), column.label("b"), func.count().label("n"))
@@ -193,18 +229,7 @@ def figures_by_group(connection: Connection, query: Query) -> list[dict[str, Any
         .group_by(key, F.sla_tier, F.sla_status)
     ):
         tallies[g].sla[tier][status] += n
-    for g, bits, n in connection.execute(
-        base.add_columns(key.label("g"), F.covered, func.count()).group_by(key, F.covered)
-    ):
-        for i, name in enumerate(COVERED):
-            if bits & (1 << i):
-                tallies[g].covered[name] += n
-    out = [
-        {"group": _group_name(query.group_by, g), "figures": _figures(t)}
-        for g, t in tallies.items()
-    ]
-    out.sort(key=lambda entry: (-entry["figures"]["leads"], str(entry["group"])))
-    return out
+    return tallies
 
 
 def leads_of(connection: Connection, query: Query, most: int) -> list[tuple[str, str | None]]:
@@ -288,6 +313,11 @@ _COUNTS: dict[str, ColumnElement[Any]] = {
     "held": func.count(F.held_seconds).label("held"),
     "held_seconds": func.sum(F.held_seconds).label("held_seconds"),
 }
+# Enrichment coverage: a bit per field in `covered`, counted in the same statement.
+_COVERAGE: list[ColumnElement[Any]] = [
+    func.sum(case((F.covered.op("&")(1 << i) != 0, 1), else_=0)).label(f"covered_{name}")
+    for i, name in enumerate(COVERED)
+]
 _DURATIONS = {
     "assign": F.assign_bucket,
     "touch": F.touch_bucket,
@@ -407,9 +437,9 @@ def _where(connection: Connection, q: Query) -> Select[Any]:
 
 
 def _covers_most(connection: Connection, start: int, end: int) -> bool:
-    low, high = connection.execute(
-        select(func.min(F.received_epoch), func.max(F.received_epoch))
-    ).one()  # two index probes
+    # Two statements, each one index probe: SQLite reads `min(), max()` together by a scan.
+    low = connection.scalar(select(func.min(F.received_epoch)))
+    high = connection.scalar(select(func.max(F.received_epoch)))
     if low is None or high <= low:
         return False
     covered: float = (min(end, high) - max(start, low)) / (high - low)

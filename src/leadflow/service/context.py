@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from leadflow.core.policy import Policy
 from leadflow.policy import load_policy
 from leadflow.service.quality import AccountCache
+from leadflow.service.report_process import ReportProcesses
 from leadflow.settings import Settings
 from leadflow.store.engine import Store
 from leadflow.store.routing import RoutingCache
@@ -188,6 +189,7 @@ class Services:
     link_key: bytes | None = None  # signs action links (`service.links`), read once
     env: dict[str, str] = field(default_factory=dict)  # for ${VAR} in the policy's channels
     accounts: AccountCache = field(default_factory=AccountCache)  # for account matching
+    reports: ReportProcesses | None = None  # reports in child processes (`leadflow serve`)
 
     @classmethod
     def build(
@@ -196,4 +198,10 @@ class Services:
         clock: Callable[[], datetime] = utc_now,
         env: dict[str, str] | None = None,
     ) -> Services:
-        return cls(settings=settings, store=Store(settings), clock=clock, env=dict(env or {}))
+        return cls(
+            settings=settings,
+            store=Store(settings),
+            clock=clock,
+            env=dict(env or {}),
+            reports=ReportProcesses(settings) if settings.report_processes else None,
+        )

@@ -42,7 +42,7 @@ log = logging.getLogger("leadflow.reports")
 MARK = "report_facts_mark"
 GAPS = "report_facts_gaps"
 LOOKBACK = 2000  # ids: how long a missing id below the mark is waited for
-BATCH = 1000  # leads derived per transaction
+BATCH = 200  # leads derived per read, stored per (short) write
 
 
 def make_query(
@@ -58,12 +58,13 @@ def make_query(
 def report_summary(
     svc: Services, actor: Actor, query: Query, bucket: str = "day"
 ) -> dict[str, Any]:
-    """The summary of a period for managers and admins, on facts brought up to date first."""
-    if actor.role not in ("manager", "admin"):
-        raise Forbidden(f"a {actor.role} may not read reports")
-    refresh_facts(svc)
-    with svc.store.reading() as session:
-        return summary(session.connection(), query, bucket)
+    """The summary of a period for managers and admins, on facts brought up to date first
+    (in a report process when the server has them: `service.report_process`)."""
+    _may_read(actor)
+    if svc.reports is not None:
+        answer: dict[str, Any] = svc.reports.run("summary", query, bucket)
+        return answer
+    return summary_here(svc, query, bucket)
 
 
 def report_dashboard(
@@ -71,13 +72,36 @@ def report_dashboard(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The summary of a period and its hour × weekday cells (the heatmap of the reports page
     and the HTML report), on facts brought up to date once for both."""
-    if actor.role not in ("manager", "admin"):
-        raise Forbidden(f"a {actor.role} may not read reports")
+    _may_read(actor)
+    if svc.reports is not None:
+        both: tuple[dict[str, Any], list[dict[str, Any]]] = svc.reports.run(
+            "dashboard", query, bucket
+        )
+        return both
+    return dashboard_here(svc, query, bucket)
+
+
+def summary_here(svc: Services, query: Query, bucket: str) -> dict[str, Any]:
+    """`report_summary` in this process, whoever asked (checked by the caller)."""
+    refresh_facts(svc)
+    with svc.store.reading() as session:
+        return summary(session.connection(), query, bucket)
+
+
+def dashboard_here(
+    svc: Services, query: Query, bucket: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`report_dashboard` in this process, whoever asked (checked by the caller)."""
     refresh_facts(svc)
     with svc.store.reading() as session:
         connection = session.connection()
         hours = figures_by_group(connection, Query(query.period, "hour", query.filters))
         return summary(connection, query, bucket), hours
+
+
+def _may_read(actor: Actor) -> None:
+    if actor.role not in ("manager", "admin"):
+        raise Forbidden(f"a {actor.role} may not read reports")
 
 
 def refresh_facts(svc: Services) -> int:
@@ -105,8 +129,7 @@ def refresh_facts(svc: Services) -> int:
             )
         if not ids:
             break
-        with svc.store.writing() as session:
-            _derive_and_store(session, ids)
+        _refresh_batch(svc, ids)
         done += len(ids)
         after = ids[-1]
     with svc.store.writing() as session:
@@ -133,15 +156,53 @@ def _missing(session: Session, gaps: Sequence[int], top: int, sqlite: bool) -> l
     return [n for n in range(low + 1, top + 1) if n not in seen]
 
 
-def _derive_and_store(session: Session, lead_ids: Sequence[str]) -> None:
+def _refresh_batch(svc: Services, lead_ids: Sequence[str]) -> None:
+    """Derive these leads' facts in a read, then store them in a short write.
+
+    The derivation is the slow part, and on SQLite a write holds the one writer's lock that
+    intake waits for: so it runs outside it. A lead whose timeline grew in between (its events
+    counted again in the write differ) is derived again inside the write, so the facts stored
+    are never older than the timeline they replace.
+    """
+    with svc.store.reading() as session:
+        facts, read = _derive(session, lead_ids)
+    with svc.store.writing() as session:
+        moved = sorted(
+            lead_id
+            for lead_id, shape in _timeline_shapes(session, lead_ids).items()
+            if read.get(lead_id) != shape
+        )
+        if moved:
+            again, _ = _derive(session, moved)
+            redone = set(moved)
+            facts = [f for f in facts if f.lead_id not in redone] + again
+        replace_facts(session, facts)
+
+
+def _timeline_shapes(session: Session, lead_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Each lead's (number of events, last event id): what changes when its timeline does."""
+    rows = session.execute(
+        select(LeadEventRow.lead_id, func.count(), func.max(LeadEventRow.id))
+        .where(LeadEventRow.lead_id.in_(lead_ids))
+        .group_by(LeadEventRow.lead_id)
+    )
+    return {lead_id: (int(n), int(top)) for lead_id, n, top in rows}
+
+
+def _derive(
+    session: Session, lead_ids: Sequence[str]
+) -> tuple[list[LeadFacts], dict[str, tuple[int, int]]]:
+    """These leads' facts, and the shape of each timeline they were derived from."""
     leads = session.scalars(select(LeadRow).where(LeadRow.id.in_(lead_ids))).all()
     timelines: dict[str, list[Event]] = defaultdict(list)
+    shapes: dict[str, tuple[int, int]] = {}
     for row in session.scalars(
         select(LeadEventRow)
         .where(LeadEventRow.lead_id.in_(lead_ids))
         .order_by(LeadEventRow.lead_id, LeadEventRow.id)
     ):
         timelines[row.lead_id].append(Event(row.at, row.type, row.data or {}))
+        shapes[row.lead_id] = (len(timelines[row.lead_id]), row.id)
     records: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for lead_id, record in session.execute(
         select(DecisionRow.lead_id, DecisionRow.record)
@@ -150,7 +211,7 @@ def _derive_and_store(session: Session, lead_ids: Sequence[str]) -> None:
     ):
         records[lead_id].append(record)
     facts = [derive(snapshot(lead), timelines[lead.id], records[lead.id]) for lead in leads]
-    replace_facts(session, facts)
+    return facts, shapes
 
 
 def replace_facts(session: Session, facts: Sequence[LeadFacts]) -> None:

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint types unit bench bench-service bench-worker bench-match postgres browser \
-	screenshots bench-console clean
+	screenshots bench-console bench-reports clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ screenshots: $(STAMP) browser
 # The console's pages with 100,000 leads and 200 reps stored (SQLite): p95 per page.
 bench-console: $(STAMP)
 	$(BIN)/python bench/console_bench.py
+
+# Reports over 1,000,000 stored leads on SQLite and PostgreSQL, and intake at 200 leads/s while
+# reports run (docs/reports.md, "Speed").
+bench-reports: $(STAMP) postgres
+	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/report_intake_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 
 from leadflow.cli_audit import audit
-from leadflow.cli_import import import_app
+from leadflow.cli_import import CLI, import_app
 from leadflow.cli_policy import policy_app
 from leadflow.cli_report import report
-from leadflow.cli_service import mount
+from leadflow.cli_service import env_services, mount
 from leadflow.cli_users import user_app
 from leadflow.explain import explain as explain_record
-from leadflow.explain import read_decisions
+from leadflow.explain import read_decisions, unrouted
 from leadflow.policy import PolicyError
 from leadflow.simulate.runner import run_simulation
 from leadflow.simulate.simulator import SimulationError
@@ -88,17 +88,69 @@ def simulate(
 
 @app.command()
 def explain(
-    decisions: Annotated[Path, typer.Argument(help="A DECISIONS file from simulate --out.")],
-    lead_id: Annotated[str, typer.Argument(help="The lead to explain.")],
+    where: Annotated[
+        str,
+        typer.Argument(
+            metavar="LEAD_ID_OR_DECISIONS",
+            help="A lead id: the live lead in the database (LEADFLOW_DATABASE_URL, as `serve` "
+            "reads it). Or a DECISIONS file from simulate --out, then the lead id.",
+        ),
+    ],
+    lead_id: Annotated[
+        str | None,
+        typer.Argument(metavar="LEAD_ID", help="After DECISIONS: the lead to explain."),
+    ] = None,
 ) -> None:
-    """Explain every decision made for one lead: why this rep, and why not each other one."""
+    """Explain every decision made for one lead: why this rep, and why not each other one.
+
+    LEAD_ID alone: the live lead's decisions, from the database.
+    DECISIONS LEAD_ID: a simulation's, from its --out file. Both print alike.
+    """
+    if lead_id is None:
+        _explain_live(where)
+        return
+    decisions = Path(where)
+    if not decisions.is_file():
+        errors.print(f"error: decisions file {decisions} does not exist", soft_wrap=True)
+        raise typer.Exit(2)
     found = False
     for record in read_decisions(decisions, lead_id):
         found = True
-        console.print("\n".join(explain_record(record)), markup=False, highlight=False)
+        _print_lines(explain_record(record))
     if not found:
         errors.print(f"error: no decision for lead {lead_id!r} in {decisions}", soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _explain_live(lead_id: str) -> None:
+    """The live lead's decisions, oldest first; a lead never routed says why not."""
+    from leadflow.service.errors import NotFound
+    from leadflow.service.queries import lead_history
+
+    svc = env_services()
+    database = svc.store.engine.url.render_as_string(hide_password=True)
+    try:
+        history = lead_history(svc, lead_id, CLI)
+    except NotFound:
+        hint = ""
+        if Path(lead_id).is_file():
+            hint = f"; to read a simulation's decisions: leadflow explain {lead_id} LEAD_ID"
+        errors.print(
+            f"error: no lead {lead_id!r} in {database}{hint}", markup=False, soft_wrap=True
+        )
+        raise typer.Exit(1) from None
+    finally:
+        svc.store.close()
+    for decision in history.decisions:
+        _print_lines(explain_record(decision.record))
+    if not history.decisions:
+        lead = history.lead
+        _print_lines([unrouted(lead.id, lead.status, lead.junk_reason)])
+
+
+def _print_lines(lines: list[str]) -> None:
+    """As they are: a long line is not folded at the terminal's width (grep finds it whole)."""
+    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

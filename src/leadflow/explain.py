@@ -59,6 +59,15 @@ def explain(record: dict[str, Any]) -> list[str]:
     return lines
 
 
+def unrouted(lead_id: str, status: str, junk_reason: str | None = None) -> str:
+    """The line for a live lead that no decision was made for: what holds it back."""
+    why = {
+        "junk": f"junk ({junk_reason}), never routed: restore it to route it",
+        "stored": "stored without routing: restore it to route it",
+    }.get(status, f"{status}, no routing decision yet")
+    return f"{lead_id}: {why}"
+
+
 def _headline(record: dict[str, Any]) -> str:
     head = f"{record['lead_id']} at {record['at']}: {record['outcome']}"
     if record.get("rep"):

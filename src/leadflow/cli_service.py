@@ -195,7 +195,10 @@ def demo(
     ] = False,
     out: Annotated[Path | None, typer.Option(help="With --simulate: decisions as JSONL.")] = None,
 ) -> None:
-    """Load the demo policy and a week of leads into an empty database, and make an admin key."""
+    """Load the demo policy and a week of leads into an empty database, and make an admin key.
+
+    The key is named demo-admin; running the demo again revokes the one it made before.
+    """
     if simulate:
         _simulate_demo(out)
         return
@@ -203,12 +206,12 @@ def demo(
         errors.print("error: --out goes with --simulate", highlight=False)
         raise typer.Exit(2)
     from leadflow.demo.load import demo_logins, load_demo
-    from leadflow.service.keys import create_key
+    from leadflow.service.keys import replace_key
 
     svc = env_services()
     try:
         loaded = load_demo(svc)
-        key = create_key(svc, "admin", "demo-admin", by="demo")
+        key, replaced = replace_key(svc, "admin", "demo-admin", by="demo")
         logins = demo_logins(svc)
     finally:
         svc.store.close()
@@ -220,6 +223,13 @@ def demo(
         by_status = ", ".join(f"{n} {s}" for s, n in loaded.statuses.most_common())
         console.print(f"Routed {loaded.leads} demo leads: {by_status}.", highlight=False)
     console.print(f"Admin API key (shown once): {key.token}", highlight=False, soft_wrap=True)
+    if replaced:
+        old = ", ".join(f"lf_{k.prefix}_" for k in replaced)
+        console.print(
+            f"It replaces the demo-admin key printed before ({old}), now revoked.",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"Console sign-in at {Settings().public_url}/login:", highlight=False)
     for email, role, password in logins:
         console.print(f"  {role:<8} {email:<20} password {password}", highlight=False)

@@ -128,6 +128,40 @@ def test_demo_loads_into_an_empty_database_only_once(database: str) -> None:
     assert count(database, PolicyVersionRow) == 1
 
 
+@pytest.fixture
+def any_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty SQLite file or PostgreSQL database, as the commands read it from the environment."""
+    monkeypatch.setenv("LEADFLOW_DATABASE_URL", database_url)
+    monkeypatch.setenv("LEADFLOW_SQLITE_SYNCHRONOUS", "NORMAL")
+    return database_url
+
+
+def test_demo_run_twice_leaves_one_live_demo_admin_key_the_one_printed_last(
+    any_database: str,
+) -> None:
+    first, again = leadflow("demo"), leadflow("demo")
+    assert (first.exit_code, again.exit_code) == (0, 0), first.output + again.output
+    old, new = KEY.search(first.stdout), KEY.search(again.stdout)
+    assert old is not None and new is not None and old.group() != new.group()
+    svc = Services.build(Settings(database_url=any_database))
+    try:
+        demo_keys = [k for k in keys.list_keys(svc) if k.name == "demo-admin"]
+    finally:
+        svc.store.close()
+    assert [k.revoked_at is None for k in demo_keys] == [False, True]
+    assert answers(any_database, new.group(), "/policy") == 200
+    assert answers(any_database, old.group(), "/policy") == 401
+    old_prefix = old.group().split("_")[1]
+    assert f"replaces the demo-admin key printed before (lf_{old_prefix}_)" in again.stdout
+
+
+def test_demo_leaves_other_admin_keys_alone(database: str) -> None:
+    ops = leadflow("apikey", "create", "--role", "admin", "--name", "ops").stdout.strip()
+    leadflow("demo")
+    leadflow("demo")
+    assert answers(database, ops, "/policy") == 200
+
+
 def test_demo_out_goes_with_simulate(database: str) -> None:
     result = leadflow("demo", "--out", "decisions.jsonl")
     assert result.exit_code == 2 and "--simulate" in result.stderr

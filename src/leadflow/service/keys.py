@@ -59,28 +59,65 @@ def create_key(
     svc: Services, role: str, name: str, rep_id: str | None = None, by: str = "cli"
 ) -> NewKey:
     """Make a key for a role (`rep` keys belong to one rep)."""
+    _check(role, rep_id)
+    now = svc.clock()
+    with svc.store.writing() as session:
+        key = _new_key(session, now, role, name, rep_id, by)
+    log.info("apikey.created id=%s role=%s by=%s", key.id, role, by)
+    return key
+
+
+def replace_key(svc: Services, role: str, name: str, by: str) -> tuple[NewKey, list[KeyInfo]]:
+    """A new key with this role and name, and every live key of that role and name revoked, in
+    one transaction: the new key and the ones it replaced.
+
+    For a key a program makes again on every run (`leadflow demo`): a second run leaves one
+    such key, not two. The old ones cannot be shown again (only their hashes are kept), so
+    they are revoked rather than reused.
+    """
+    _check(role, None)
+    now = svc.clock()
+    with svc.store.writing() as session:
+        live = select(ApiKeyRow).where(
+            ApiKeyRow.role == role, ApiKeyRow.name == name, ApiKeyRow.revoked_at.is_(None)
+        )
+        replaced = []
+        for row in session.scalars(live.with_for_update()):
+            row.revoked_at = now
+            _audit(session, now, by, "apikey.revoked", row)
+            replaced.append(_info(row))
+        key = _new_key(session, now, role, name, None, by)
+    for old in replaced:
+        svc.keys.forget(old.prefix)
+        log.info("apikey.revoked id=%s by=%s replaced_by=%s", old.id, by, key.id)
+    log.info("apikey.created id=%s role=%s by=%s", key.id, role, by)
+    return key, replaced
+
+
+def _check(role: str, rep_id: str | None) -> None:
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}: expected one of {', '.join(ROLES)}", field="role")
     if (role == "rep") != (rep_id is not None):
         raise Invalid("a rep key needs --rep, and only a rep key takes one", field="rep")
+
+
+def _new_key(
+    session: Session, now: datetime, role: str, name: str, rep_id: str | None, by: str
+) -> NewKey:
     prefix = secrets.token_hex(6)
     token = f"lf_{prefix}_{secrets.token_urlsafe(24)}"
-    now = svc.clock()
-    with svc.store.writing() as session:
-        row = ApiKeyRow(
-            name=name,
-            prefix=prefix,
-            secret_hash=_hash(token),
-            role=role,
-            rep_id=rep_id,
-            created_at=now,
-        )
-        session.add(row)
-        session.flush()  # its id, for the audit log and the answer
-        _audit(session, now, by, "apikey.created", row)
-        info = _info(row)
-    log.info("apikey.created id=%s role=%s by=%s", info.id, role, by)
-    return NewKey(**vars(info), token=token)
+    row = ApiKeyRow(
+        name=name,
+        prefix=prefix,
+        secret_hash=_hash(token),
+        role=role,
+        rep_id=rep_id,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()  # its id, for the audit log and the answer
+    _audit(session, now, by, "apikey.created", row)
+    return NewKey(**vars(_info(row)), token=token)
 
 
 def list_keys(svc: Services) -> list[KeyInfo]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from leadflow.cli_policy import policy_app
-from leadflow.policy import Problem, check_policy
+from leadflow.policy import Problem, check_policy, load_policy
+from leadflow.policy.fields import LeadFields
+from leadflow.quality.pipeline import prepare
 
 Found = tuple[int | None, int | None, str]  # line, column, message
 
@@ -527,7 +530,7 @@ def test_a_rule_with_two_actions_is_an_error_at_the_second() -> None:
 
 
 def test_a_duplicate_rule_name_is_an_error_at_the_second() -> None:
-    rule = "- {name: big, when: {a: 1}, route: general}\n  - {name: big, route: general}"
+    rule = "- {name: big, when: {score: 1}, route: general}\n  - {name: big, route: general}"
     assert only_error(RULES.format(rule=rule)) == (
         10,
         12,
@@ -589,7 +592,7 @@ def test_a_problem_knows_its_path_in_the_document() -> None:
 
 
 def test_a_rule_after_one_without_when_is_unreachable_and_both_are_named() -> None:
-    rule = "- {name: everyone, route: general}\n  - {name: big, when: {a: 1}, route: general}"
+    rule = "- {name: everyone, route: general}\n  - {name: big, when: {score: 1}, route: general}"
     assert warnings(RULES.format(rule=rule)) == [
         (
             10,
@@ -602,14 +605,14 @@ def test_a_rule_after_one_without_when_is_unreachable_and_both_are_named() -> No
 
 def test_a_rule_after_an_unconditional_assign_without_else_is_reachable() -> None:
     # the assigned rep may be away: the lead then falls through to the next rule
-    rule = "- {name: first, assign: alice}\n  - {name: big, when: {a: 1}, route: general}"
+    rule = "- {name: first, assign: alice}\n  - {name: big, when: {score: 1}, route: general}"
     assert warnings(RULES.format(rule=rule)) == []
 
 
 def test_a_rule_after_an_unconditional_assign_with_else_is_unreachable() -> None:
     rule = (
         "- {name: first, assign: alice, else: general}\n"
-        "  - {name: big, when: {a: 1}, route: general}"
+        "  - {name: big, when: {score: 1}, route: general}"
     )
     assert [w[2] for w in warnings(RULES.format(rule=rule))] == [
         "rule 'big' is never reached: rule 'first' before it has no 'when' and places every lead"
@@ -671,6 +674,105 @@ def test_a_policy_with_only_warnings_is_compiled() -> None:
     assert [p.severity for p in found] == ["warning"]
 
 
+# Fields that no lead has
+
+NO_SUCH = ", which no lead field, intake mapping or custom. path provides"
+
+
+def test_a_rule_on_a_misspelt_field_is_a_warning_with_a_guess() -> None:
+    rule = "- {name: north-america, when: {contry: [US, CA]}, route: general}"
+    assert warnings(RULES.format(rule=rule)) == [
+        (9, 34, f"rule 'north-america' reads 'contry'{NO_SUCH}; did you mean country?")
+    ]
+    assert errors(RULES.format(rule=rule)) == []
+
+
+def test_a_field_nested_in_any_and_not_is_warned_about_at_its_own_key() -> None:
+    rule = "- {name: x, when: {any: [{country: US}, {not: {employes: {gte: 5}}}]}, route: general}"
+    assert warnings(RULES.format(rule=rule)) == [
+        (9, 50, f"rule 'x' reads 'employes'{NO_SUCH}; did you mean employees?")
+    ]
+
+
+def test_a_field_with_no_close_name_says_how_a_source_provides_it() -> None:
+    rule = "- {name: demo, when: {form: demo}, route: general}"
+    ((_, _, message),) = warnings(RULES.format(rule=rule))
+    assert message == (
+        f"rule 'demo' reads 'form'{NO_SUCH} "
+        "(a source that sends it: name it in that source's intake mapping)"
+    )
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "country",  # the API's lead fields
+        "requested_rep",
+        "email_domain",  # added by cleaning
+        "company_domain",
+        "region",
+        "employees_range",
+        "tier",  # by scoring
+        "account.owner",  # an accepted account, or the API's account object
+        "account.owner_email",
+        "custom.utm_campaign",  # what a source sent that no mapping names
+        "custom.Company Size",
+    ],
+)
+def test_a_field_that_a_lead_may_have_is_not_warned_about(field: str) -> None:
+    rule = f"- {{name: x, when: {{'{field}': {{exists: true}}}}, route: general}}"
+    assert warnings(RULES.format(rule=rule)) == []
+
+
+def test_an_intake_mappings_target_is_a_field_a_lead_may_have() -> None:
+    rule = "- {name: demo, when: {form: demo}, route: general}"
+    text = RULES.format(rule=rule) + 'intake:\n  webflow: {fields: {"Form Name": form}}\n'
+    assert warnings(text) == []
+
+
+def test_a_territory_scoring_rule_and_sla_tier_on_a_missing_field_are_warned_about() -> None:
+    text = RULES.format(rule="- {name: east, when: {territory: east}, route: general}")
+    text += "territories:\n  east: {sate: NY}\n"
+    text += "scoring:\n  fit: [{name: big, when: {employes: {gte: 5}}, points: 5}]\n"
+    text += "  tiers: {hot: 5}\n"
+    text += "sla:\n  - {name: hot, when: {teir: hot}, first_touch: 5m}\n"
+    assert [w[2] for w in warnings(text)] == [
+        f"territory 'east' reads 'sate'{NO_SUCH}; did you mean state?",
+        f"scoring rule 'big' reads 'employes'{NO_SUCH}; did you mean employees?",
+        f"sla tier 'hot' reads 'teir'{NO_SUCH}; did you mean tier?",
+    ]
+
+
+def test_a_by_field_pool_and_a_skill_from_a_missing_field_are_warned_about() -> None:
+    pool = "named: {strategy: by_field, field: salesperson, skills: [{from: langauge}]}"
+    assert [w[2] for w in warnings(POOLS.format(pool=pool))] == [
+        f"pool 'named' reads 'salesperson'{NO_SUCH} "
+        "(a source that sends it: name it in that source's intake mapping)",
+        f"pool 'named' reads 'langauge'{NO_SUCH}; did you mean language?",
+    ]
+
+
+def test_every_field_the_steps_before_routing_write_is_one_a_lead_may_have() -> None:
+    """The list of added fields stays in step with what cleaning and scoring write."""
+    policy = load_policy(
+        RULES.format(rule="- {name: x, when: {score: {gte: 1}}, route: general}")
+        + "scoring:\n  fit: [{name: any, when: {country: US}, points: 5}]\n  tiers: {hot: 5}\n"
+    )
+    lead = {
+        "email": "Jane@Acme.com",
+        "phone": "+1 415 555 0123 ext. 7",
+        "country": "USA",
+        "state": "California",
+        "name": "Jane Doe",
+        "website": "https://www.acme.com",
+        "employees": "51-200",
+    }
+    fields = prepare(lead, policy).fields
+    known = LeadFields(())
+    assert {"email_domain", "phone_extension", "region", "timezone", "tier"} <= set(fields)
+    assert [name for name in fields if known.missing(name) is not None] == []
+
+
 # leadflow policy check
 
 runner = CliRunner()
@@ -728,6 +830,18 @@ def test_check_counts_errors_in_its_summary(tmp_path: Path) -> None:
     text = VALID.replace("route: general", "route: x").replace("fallback: general", "fallback: y")
     code, output = check_file(tmp_path, text)
     assert (code, output.splitlines()[-1]) == (1, "policy.yaml: 2 errors")
+
+
+def test_check_of_a_misspelt_field_exits_0_with_a_warning_and_a_guess(tmp_path: Path) -> None:
+    text = VALID.replace(
+        "{name: all, route: general}", "{name: na, when: {contry: [US, CA]}, route: general}"
+    )
+    code, output = check_file(tmp_path, text)
+    assert code == 0
+    assert output.splitlines() == [
+        f"policy.yaml:8:23: warning: rule 'na' reads 'contry'{NO_SUCH}; did you mean country?",
+        "policy.yaml: OK (1 rep, 1 pool, 1 rule), 1 warning",
+    ]
 
 
 def test_check_of_a_missing_file_exits_2(tmp_path: Path) -> None:

@@ -194,7 +194,7 @@ def test_a_negative_max_reassignments_is_an_error() -> None:
 
 
 def test_a_tier_name_used_twice_is_an_error() -> None:
-    sla = "  - {name: hot, first_touch: 1h}\n  - {name: hot, first_touch: 2h, when: {a: 1}}"
+    sla = "  - {name: hot, first_touch: 1h}\n  - {name: hot, first_touch: 2h, when: {score: 1}}"
     assert errors(sla) == [(15, 12, "duplicate sla tier name 'hot' (first at line 14)")]
 
 
@@ -226,7 +226,7 @@ def test_a_broken_tier_does_not_hide_the_errors_of_the_next() -> None:
 
 
 def test_a_tier_after_one_without_a_condition_is_never_reached() -> None:
-    sla = "  - {name: default, first_touch: 1h}\n  - {name: hot, when: {a: 1}, first_touch: 5m}"
+    sla = "  - {name: default, first_touch: 1h}\n  - {name: hot, when: {score: 1}, first_touch: 5m}"
     assert warnings(sla) == [
         (
             15,

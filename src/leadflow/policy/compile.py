@@ -43,6 +43,7 @@ from leadflow.core.policy import (
 from leadflow.core.sla import parse_duration
 from leadflow.policy import quality
 from leadflow.policy.calendars import TimeOffError, compile_calendar, compile_time_off, time_off
+from leadflow.policy.fields import LeadFields, condition_fields
 from leadflow.policy.schema import (
     CapsDoc,
     ChannelDoc,
@@ -104,6 +105,8 @@ class _Compiler:
         self.pool_names = sections.names.get("pools", [])
         self.bad_zones: set[str] = set()
         self.timezone = "UTC"
+        targets = (m.to for doc in sections.intake.values() for m in doc.fields.values())
+        self.lead_fields = LeadFields(targets)
 
     def policy(self, digest: str) -> Policy | None:
         s = self.s
@@ -168,7 +171,7 @@ class _Compiler:
 
     def territory(self, name: str, data: Any) -> Condition:
         try:
-            return compile_condition(data)
+            compiled = compile_condition(data)
         except ConditionError as exc:
             message = f"territory {name!r}: {exc.message}"
             if "territory" in exc.path:
@@ -176,6 +179,18 @@ class _Compiler:
                 message += "write the other territory's conditions here"
             self.error(("territories", name, *exc.path), message, key=True)
             return _NEVER
+        self.fields_read(("territories", name), data, f"territory {name!r}")
+        return compiled
+
+    def fields_read(self, at: Path, data: Any, what: str) -> None:
+        """Warn of each field a condition reads that no lead has (`policy.fields`)."""
+        for where, path in condition_fields(data, at):
+            self.field_read(where, path, what)
+
+    def field_read(self, at: Path, path: str, what: str, *, key: bool = True) -> None:
+        missing = self.lead_fields.missing(path)
+        if missing is not None:
+            self.warning(at, f"{what} reads {path!r}{missing}", key=key)
 
     def reps(self) -> dict[str, Rep]:
         reps: dict[str, Rep] = {}
@@ -265,6 +280,12 @@ class _Compiler:
         elif strategy != Strategy.BY_FIELD and doc.field is not None:
             message = f"'field' is only for the by_field strategy; pool {name!r} is {strategy}"
             self.error((*at, "field"), message, key=True)
+        if doc.field is not None:
+            self.field_read((*at, "field"), doc.field, f"pool {name!r}", key=False)
+        for j, skill in enumerate(doc.skills):
+            if isinstance(skill, SkillFrom):
+                skill_at: Path = (*at, "skills", j, "from")
+                self.field_read(skill_at, skill.path, f"pool {name!r}", key=False)
         skills = [s for s in doc.skills if isinstance(s, str)]
         return Pool(
             name=name,
@@ -336,10 +357,12 @@ class _Compiler:
         if "when" not in doc.model_fields_set:
             return None
         try:
-            return compile_condition(doc.when, territories)
+            compiled = compile_condition(doc.when, territories)
         except ConditionError as exc:
             self.error((*at, "when", *exc.path), f"rule {doc.name!r}: {exc.message}", key=True)
             return _NEVER
+        self.fields_read((*at, "when"), doc.when, f"rule {doc.name!r}")
+        return compiled
 
     def rule(self, at: Path, doc: RuleDoc, when: Condition | None) -> Rule | None:
         name = doc.name
@@ -390,10 +413,12 @@ class _Compiler:
     ) -> Condition:
         """A `when` of an SLA tier, a notify route or a template; errors located inside it."""
         try:
-            return compile_condition(data, territories)
+            compiled = compile_condition(data, territories)
         except ConditionError as exc:
             self.error((*at, "when", *exc.path), f"{what}: {exc.message}", key=True)
             return _NEVER
+        self.fields_read((*at, "when"), data, what)
+        return compiled
 
     def duration(self, path: Path, text: str, what: str) -> float | None:
         try:

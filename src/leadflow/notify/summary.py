@@ -13,8 +13,9 @@ gives the name "j@acme.com" and the facts [("Name", "j@acme.com"), ("Contact", "
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from leadflow.notify.delivery import Recipient
 
@@ -101,6 +102,12 @@ def format_time(value: Any) -> str:
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     return f"{shown} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+
+
+def local_time(moment: datetime, zone: str | None) -> str:
+    """A moment in a person's zone (UTC without one), as `format_time` shows it: the action
+    page says the deadline exactly as the email did."""
+    return format_time(moment.astimezone(ZoneInfo(zone) if zone else UTC).isoformat())
 
 
 def score(context: Mapping[str, Any]) -> str:

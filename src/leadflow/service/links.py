@@ -23,11 +23,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from leadflow.notify.summary import local_time
 from leadflow.service.context import Services
 from leadflow.service.errors import Invalid
 from leadflow.store.tables import InstanceRow
 
-LINK_ACTIONS = ("accepted", "contacted")
+LINK_ACTIONS = ("accepted", "contacted", "rejected")
 _KEY_NAME = "link_secret"
 
 
@@ -65,8 +66,13 @@ def read_token(svc: Services, token: str, now: datetime) -> Link:
     except ValueError as error:
         raise Invalid("this link is not valid", field="token") from error
     if now.timestamp() >= link.expires:
-        when = datetime.fromtimestamp(link.expires, UTC).isoformat()
-        raise Invalid(f"this link expired at {when}", field="token")
+        when = datetime.fromtimestamp(link.expires, UTC)
+        raise Invalid(
+            f"this link expired at {local_time(when, None)}",
+            field="token",
+            expired_at=when,
+            rep_id=link.rep_id,
+        )
     return link
 
 

@@ -1,7 +1,9 @@
-"""`/act/{token}`: the page behind the link in a rep's email, and its two buttons.
+"""`/act/{token}`: the page behind the link in a rep's email, and its buttons: Accept, I
+contacted them, and Reject (with a reason).
 
 Opening the link only shows the lead; the buttons POST. Mail scanners open every link in a
-message, and must not accept leads on a rep's behalf. The page is plain server-rendered HTML.
+message, and must not accept leads on a rep's behalf. The page is plain server-rendered HTML;
+its times are in the rep's zone, worded as the email words them.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
@@ -21,7 +23,11 @@ from leadflow.service.errors import Conflict, Forbidden, Invalid, NotFound, Serv
 router = APIRouter(prefix="/act", tags=["actions"])
 
 Svc = Annotated[Services, Depends(get_services)]
-LABELS = {"accepted": ("Accept", ""), "contacted": ("I contacted them", "secondary")}
+LABELS = {
+    "accepted": ("Accept", ""),
+    "contacted": ("I contacted them", "secondary"),
+    "rejected": ("Reject", "danger"),
+}
 STATUS: dict[type[ServiceError], int] = {Invalid: 400, NotFound: 404, Conflict: 409, Forbidden: 403}
 
 
@@ -36,14 +42,41 @@ def show(token: str, services: Svc) -> HTMLResponse:
 
 
 @router.post("/{token}/{action}", response_class=HTMLResponse)
-def act(token: str, action: str, services: Svc) -> HTMLResponse:
-    """Accept the lead, or mark it contacted, as the rep the link was sent to."""
+def act(
+    token: str,
+    action: str,
+    services: Svc,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> HTMLResponse:
+    """Accept the lead, mark it contacted, or reject it (with `reason`), as the rep the link
+    was sent to."""
     try:
-        routed = act_by_link(services, token, action)
+        routed = act_by_link(services, token, action, reason)
+    except Invalid as error:
+        if error.detail.get("field") != "reason":
+            return _page(error.message, token, error=True, status=_status(error))
+        return _shown(token, services, error.message, status=422)
+    except ServiceError as error:
+        return _page(error.message, token, error=True, status=_status(error))
+    if action == "rejected":  # routed again: the lead is no longer this rep's to show
+        return _page(f"Done: you rejected the lead; it {_next(routed.status)}.", token)
+    return _shown(token, services, f"Done: the lead is {routed.status}.")
+
+
+def _shown(token: str, services: Services, message: str, status: int = 200) -> HTMLResponse:
+    """The page with the lead as it is now, and a message (an error when `status` says so)."""
+    try:
         lead = open_link(services, token)
     except ServiceError as error:
         return _page(error.message, token, error=True, status=_status(error))
-    return _page(f"Done: the lead is {routed.status}.", token, lead=lead)
+    return _page(message, token, lead=lead, error=status >= 400, status=status)
+
+
+def _next(status: str) -> str:
+    return {
+        "assigned": "went to another rep",
+        "queued": "waits for the next rep who can take it",
+    }.get(status, f"is {status}")
 
 
 def _page(

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from leadflow.cli_audit import audit
+from leadflow.cli_export import export_app
 from leadflow.cli_import import CLI, import_app
 from leadflow.cli_policy import policy_app
 from leadflow.cli_report import report
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.add_typer(policy_app, name="policy")
 app.add_typer(import_app, name="import")
 app.add_typer(user_app, name="user")
+app.add_typer(export_app, name="export")
 app.command()(report)
 app.command()(audit)
 mount(app)  # serve, demo, db, apikey

@@ -181,3 +181,28 @@ def test_the_progress_bar_on_large_inputs_changes_no_decision(
     )
     assert summary.leads == 7
     assert barred.read_bytes() == plain.read_bytes()
+
+
+def test_a_csv_without_an_id_column_names_its_leads_by_line(files: Path) -> None:
+    """An import's file has no ids: the first lead under the header is row-2."""
+    no_ids = "received_at,country,employees\n2026-11-23T09:30,US,50\n\n2026-11-23T09:31,US,5\n"
+    (files / "import.csv").write_text(no_ids)
+    result = leadflow(
+        "simulate", "--policy", "policy.yaml", "--leads", "import.csv", "--out", "d.jsonl",
+        cwd=files,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = decisions(files / "d.jsonl")
+    assert [(line["lead_id"], line["outcome"]) for line in lines] == [
+        ("row-2", "assigned"),
+        ("row-4", "nurture"),  # line 3 is blank; employees 5: the rule tiny
+    ]
+    explained = leadflow("explain", "d.jsonl", "row-4", cwd=files)
+    assert explained.returncode == 0 and "row-4 at " in explained.stdout
+
+
+def test_a_csv_without_received_at_is_still_refused(files: Path) -> None:
+    (files / "import.csv").write_text("email,country\na@b.com,US\n")
+    result = leadflow("simulate", "--policy", "policy.yaml", "--leads", "import.csv", cwd=files)
+    assert result.returncode == 1
+    assert "the header has no received_at column" in result.stderr

@@ -5,7 +5,9 @@ nest; every problem names the file, the line and the field. JSON objects are rea
 as a ``lead.received`` event carries a lead written the same way as a JSONL row.
 
 ``id``, ``received_at`` and ``first_touch_at`` (when the lead was first touched; empty if it
-never was) are the lead's history, kept apart from the fields that rules read.
+never was) are the lead's history, kept apart from the fields that rules read. A CSV without an
+``id`` column (an import's file: `leadflow import leads` needs none) names each lead by its
+line, ``row-2`` for the first under the header, so that `explain` can find it.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def _csv_leads(path: Path, clock: _WallClock) -> Iterator[LeadArrival]:
             names, nested = _csv_columns(path, header_line, header)
             width, unnamed = len(names), "" in names
             touches = TOUCH in names
+            numbered = "id" not in names  # ids from the line: row-2, row-3, ...
             end = rows.line_num
             for row in rows:
                 line, end = end + 1, rows.line_num
@@ -64,8 +67,10 @@ def _csv_leads(path: Path, clock: _WallClock) -> Iterator[LeadArrival]:
                     problem = f"{len(row)} cells, but the header has {width} columns"
                     raise TimelineError(path, line, None, problem)
                 fields = {name: cell for name, cell in zip(names, row, strict=False) if cell}
-                lead_id = fields.pop("id", "").strip()
+                lead_id = f"row-{line}" if numbered else fields.pop("id", "").strip()
                 received = fields.pop("received_at", "")
+                if numbered and not received and not fields:
+                    continue  # a blank line, or a row of empty cells
                 if not lead_id or not received:
                     if not lead_id and not received and not fields:
                         continue  # a blank line, or a row of empty cells
@@ -104,9 +109,8 @@ _Nested = list[tuple[str, tuple[str, ...], str]]  # (column, parent keys, leaf k
 def _csv_columns(path: Path, line: int, header: list[str]) -> tuple[list[str], _Nested]:
     """The column names and where dotted ones nest; a header that cannot nest is refused."""
     names = [name.strip() for name in header]
-    for required in ("id", "received_at"):
-        if required not in names:
-            raise TimelineError(path, line, required, f"the header has no {required} column")
+    if "received_at" not in names:
+        raise TimelineError(path, line, "received_at", "the header has no received_at column")
     seen: set[str] = set()
     for name in names:
         if name and name in seen:

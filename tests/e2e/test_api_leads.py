@@ -46,6 +46,26 @@ def test_a_lead_that_matches_a_rule_is_answered_with_the_rule(post_lead: Post) -
     assert (routed["owner"], routed["pool"], routed["rule"]) == ("dana", "enterprise", "enterprise")
 
 
+def test_a_rule_on_the_source_matches_a_posted_lead_as_it_does_in_a_simulation(
+    client: TestClient, admin: Headers, services: Any
+) -> None:
+    from shared_policy import POLICY
+
+    from leadflow.service.policies import publish_policy
+    from leadflow.service.routing import SYSTEM
+
+    by_source = POLICY.replace(
+        "rules:\n",
+        "rules:\n  - name: webinars\n    when: {source: webinar}\n    route: enterprise\n",
+    )
+    publish_policy(services, by_source, SYSTEM)
+    body = {"email": "jane@acme.example", "source": "webinar"}
+    routed = client.post(f"{API}/leads", json=body, headers=admin).json()
+    assert (routed["rule"], routed["owner"]) == ("webinars", "dana")
+    other = {"email": "joe@acme.example", "source": "website"}
+    assert client.post(f"{API}/leads", json=other, headers=admin).json()["rule"] is None
+
+
 def test_a_retry_with_the_same_idempotency_key_returns_200_and_the_first_answer(
     client: TestClient, admin: Headers, policy: int
 ) -> None:
@@ -146,6 +166,7 @@ def test_the_payload_is_kept_as_received_and_custom_fields_join_the_fields(
         "email": "a@example.com",
         "employees": 250,
         "segment": "smb",
+        "source": "webinar",  # rules read it, as in a simulation
         "campaign": "fall",
         "email_domain": "example.com",  # what cleaning adds before routing
         "email_free": False,

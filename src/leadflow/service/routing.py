@@ -333,6 +333,10 @@ def _take(txn: RoutingTxn, new: NewLead, actor: Actor, seen: KnownLeads | None =
             replayed=True,
             reason=first.get("reason"),
         )
+    fields = new.fields
+    if new.source is not None and "source" not in fields:
+        # The source is a field rules read (`source: webinar`), on every door as in simulate.
+        fields = {**fields, "source": new.source}
     row = LeadRow(
         id=str(uuid.uuid4()),
         external_id=new.external_id,
@@ -340,7 +344,7 @@ def _take(txn: RoutingTxn, new: NewLead, actor: Actor, seen: KnownLeads | None =
         source=new.source,
         received_at=new.received_at or txn.now,
         payload=new.payload,
-        fields=new.fields,
+        fields=fields,
         status="received",
         previous_owners=[],
         updated_at=txn.now,
@@ -349,7 +353,7 @@ def _take(txn: RoutingTxn, new: NewLead, actor: Actor, seen: KnownLeads | None =
         sla_reassignments=0,
     )
     txn.event(row.id, "received", actor.name, source=new.source)
-    prepared = quality.prepare_lead(txn, new.fields, row.received_at)
+    prepared = quality.prepare_lead(txn, fields, row.received_at)
     quality.keep(txn, row, prepared)
     if prepared.junk is not None:
         routed = _junk(txn, row, prepared.junk)

@@ -14,11 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The demo in ./leadflow.sqlite (loaded once; an admin key printed each time), then the server.
+# The demo in ./leadflow.sqlite (loaded once; an admin key printed each time), then the server
+# on HOST:PORT (`make run PORT=8700`, or PORT and HOST from the environment); links in messages
+# point there unless LEADFLOW_PUBLIC_URL says otherwise.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: export LEADFLOW_DATABASE_URL ?= sqlite:///$(CURDIR)/leadflow.sqlite
+run: export LEADFLOW_PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: $(STAMP)
 	$(BIN)/leadflow demo
-	$(BIN)/leadflow serve
+	$(BIN)/leadflow serve --host $(HOST) --port $(PORT)
 
 # The database tests run on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, trust
 # auth): start the machine's cluster when it is installed but down; fail loudly when absent.

@@ -15,6 +15,7 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from leadflow.api.deps import get_services
+from leadflow.grammar import a
 from leadflow.service.context import Services
 from leadflow.service.keys import verify_key
 from leadflow.service.routing import Actor
@@ -63,7 +64,7 @@ def require(*roles: str) -> Callable[..., Awaitable[Actor]]:
         if actor.role not in roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
-                f"a {actor.role} key may not {request.method} {request.url.path}",
+                f"{a(actor.role)} key may not {request.method} {request.url.path}",
             )
         return actor
 

@@ -5,7 +5,8 @@
 ServiceError (leadflow.service.errors)   NotFound 404, Conflict 409, Invalid 422, Forbidden 403;
                                          its detail (`status`, `field`, `problems`) is kept
 RequestValidationError                   422 "validation", with `fields`: one entry per field,
-                                         named by its dotted path in the body ("account.owner")
+                                         named by its dotted path in the body ("account.owner");
+                                         415 when a JSON body came without its Content-Type
 HTTPException (no key, wrong role, ...)  its status, typed by it ("unauthorized", "forbidden")
 a body over `max_body_bytes`             413 "too_large", before any of it is parsed
 anything else                            500 "internal", logged with its traceback
@@ -68,10 +69,28 @@ def _service_error(request: Request, error: ServiceError) -> JSONResponse:
 
 
 def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    media = _media_type(request)
+    if not _is_json(media) and any(_whole_body_unread(p) for p in error.errors()):
+        sent = f"it came as {media}" if media else "it came without a Content-Type"
+        message = f"send Content-Type: application/json with a JSON body ({sent})"
+        return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
     fields = [entry for problem in error.errors() for entry in _fields(problem)]
     names = ", ".join(dict.fromkeys(f["field"] for f in fields))
     body = error_body("validation", f"invalid request: {names}", fields=fields)
     return JSONResponse(body, status_code=422)
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json")
+
+
+def _whole_body_unread(problem: dict[str, Any]) -> bool:
+    """A body that came but was not read as JSON: FastAPI hands its bytes to the model."""
+    return tuple(problem.get("loc") or ()) == ("body",) and problem.get("type") != "missing"
 
 
 def _fields(problem: dict[str, Any]) -> list[dict[str, Any]]:

@@ -41,6 +41,7 @@ from leadflow.core.policy import (
     WhenUnavailable,
 )
 from leadflow.core.sla import parse_duration
+from leadflow.grammar import a
 from leadflow.policy import quality
 from leadflow.policy.calendars import TimeOffError, compile_calendar, compile_time_off, time_off
 from leadflow.policy.fields import LeadFields, condition_fields
@@ -486,7 +487,7 @@ class _Compiler:
         at: Path = ("channels", name)
         what = f"channel {name!r}"
         if doc.type != "email" and doc.url is None:
-            message = f"{what} is a {doc.type} channel, which needs 'url': its webhook address, "
+            message = f"{what} is {a(doc.type)} channel, which needs 'url': its webhook address, "
             self.error(at, message + "or ${VAR} to read it from the environment", key=True)
         if doc.type == "email" and doc.url is not None:
             message = f"'url' is not for email channels: {what} sends through the SMTP server "
@@ -509,14 +510,14 @@ class _Compiler:
                 self.warning((*at, "secret"), message + "read the policy; write ${VAR} instead")
         if doc.type in ("slack", "teams") and doc.url and not _VARIABLE.search(doc.url):
             message = (
-                f"{what}: a {doc.type} webhook URL lets anyone who has it post to the channel; "
+                f"{what}: {a(doc.type)} webhook URL lets anyone who has it post to the channel; "
             )
             self.warning((*at, "url"), message + "write ${VAR} and set it in the environment")
         for j, address in enumerate(doc.to):
             if not (_EMAIL.fullmatch(address.strip()) or _VARIABLE.fullmatch(address.strip())):
                 message = f"{what}: expected an email address such as ops@example.com, got "
                 self.error((*at, "to", j), message + repr(address))
-        to = tuple(a.strip() for a in doc.to)
+        to = tuple(address.strip() for address in doc.to)
         return Channel(name, doc.type, doc.url, doc.secret, to)
 
     def variables(self, path: Path, text: str) -> None:
@@ -564,7 +565,7 @@ class _Compiler:
             self.error((*at, "via"), unknown("channel", doc.via, channels, " in acknowledge"))
         elif channel is not None and channel.type != "email":
             message = f"acknowledge sends email: 'via' must name an email channel; {doc.via!r} "
-            self.error((*at, "via"), message + f"is a {channel.type} channel")
+            self.error((*at, "via"), message + f"is {a(channel.type)} channel")
         templates: list[AckTemplate] = []
         takes_all: str | None = None
         for i, entry in self.s.ack_templates.items():
@@ -636,7 +637,7 @@ class _Compiler:
                 self.error((*at, "via"), unknown("channel", via, channels, " in reports.digest"))
             elif found is not None and found.type != "email":
                 message = "reports.digest 'via' names the email channel of the managers' emails; "
-                self.error((*at, "via"), message + f"{via!r} is a {found.type} channel")
+                self.error((*at, "via"), message + f"{via!r} is {a(found.type)} channel")
         else:
             via = next((n for n, c in self.s.channels.items() if c.type == "email"), None)
         for j, name in enumerate(doc.channels):

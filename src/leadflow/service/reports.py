@@ -101,7 +101,7 @@ def dashboard_here(
 
 def _may_read(actor: Actor) -> None:
     if actor.role not in ("manager", "admin"):
-        raise Forbidden(f"a {actor.role} may not read reports")
+        raise Forbidden("reports are for managers and admins")
 
 
 def refresh_facts(svc: Services) -> int:

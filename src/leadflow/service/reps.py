@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from leadflow.core.calendar import from_epoch, local_day, to_epoch
 from leadflow.core.policy import Caps, Policy, Rep
 from leadflow.core.state import RepState
+from leadflow.grammar import a
 from leadflow.policy.calendars import TimeOffError, time_off
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid, NotFound
@@ -177,7 +178,7 @@ def _may_update(actor: Actor, rep_id: str, change: RepUpdate) -> None:
     if actor.role in ("manager", "admin"):
         return
     if actor.role != "rep":
-        raise Forbidden(f"a {actor.role} key may not change reps")
+        raise Forbidden(f"{a(actor.role)} key may not change reps")
     if rep_id != actor.rep_id or not change.given <= REP_MAY_CHANGE:
         raise Forbidden("a rep may only change its own presence and time off")
 

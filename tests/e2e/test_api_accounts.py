@@ -150,6 +150,13 @@ def test_an_imported_csv_creates_its_accounts_and_refuses_a_bad_row_with_its_lin
     assert [(a["id"], a["country"]) for a in listed] == [("hooli", "US"), ("initech", "US")]
 
 
+def test_accounts_come_as_a_multipart_upload_too(client: TestClient, admin: Headers) -> None:
+    files = {"file": ("accounts.csv", ACCOUNTS_CSV.encode(), "text/csv")}
+    answer = client.post(f"{API}/accounts/import", files=files, headers=admin)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["rows"], answer.json()["created"]) == (3, 2)
+
+
 def test_importing_the_same_accounts_again_updates_them(client: TestClient, admin: Headers) -> None:
     client.post(f"{API}/accounts/import", content=ACCOUNTS_CSV, headers=admin)
     again = client.post(f"{API}/accounts/import", content=ACCOUNTS_CSV, headers=admin).json()

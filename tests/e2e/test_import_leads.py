@@ -434,6 +434,60 @@ def test_an_upload_of_blank_lines_is_refused_naming_the_missing_header(
     assert "no header row" in answer.json()["error"]["message"]
 
 
+def test_a_multipart_upload_imports_its_first_file_part(
+    client: TestClient, admin: Headers, policy: int
+) -> None:
+    answer = client.post(  # as `curl -F note=... -F file=@leads.csv -F other=@more.csv` sends it
+        f"{API}/leads/import",
+        data={"note": "email,first_name\nnot@a-row.example,No\n"},
+        files=[
+            ("file", ("leads.csv", GOOD.replace("\n", "\r\n").encode(), "text/csv")),
+            ("other", ("more.csv", b"email\nsecond@file.example\n", "text/csv")),
+        ],
+        headers=admin,
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["rows"], body["added"], body["failed"]) == (3, 3, 0)
+    listed = client.get(f"{API}/leads", headers=admin).json()["items"]
+    emails = {lead["fields"]["email"] for lead in listed}
+    assert emails == {"greta@hafen.example", "piet@molen.example", "sara@fjord.example"}
+
+
+def test_a_multipart_upload_without_a_file_part_says_how_to_send_one(
+    client: TestClient, admin: Headers, policy: int
+) -> None:
+    body = f'--b0\r\nContent-Disposition: form-data; name="file"\r\n\r\n{GOOD}\r\n--b0--\r\n'
+    headers = {**admin, "Content-Type": "multipart/form-data; boundary=b0"}
+    answer = client.post(f"{API}/leads/import", content=body, headers=headers)  # -F file=<text>
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["error"]["message"]
+    assert "no file part" in message and "curl -F file=@leads.csv" in message
+    assert client.get(f"{API}/leads", headers=admin).json()["items"] == []
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/xml"])
+def test_a_file_sent_as_another_type_is_a_415_with_a_hint(
+    client: TestClient, admin: Headers, policy: int, content_type: str
+) -> None:
+    answer = upload(client, {**admin, "Content-Type": content_type}, GOOD)
+    assert answer.status_code == 415, answer.text
+    error = answer.json()["error"]
+    assert error["type"] == "unsupported_media_type"
+    assert content_type in error["message"]
+    assert "--data-binary @leads.csv" in error["message"]
+    assert "-F file=@leads.csv" in error["message"]
+    assert client.get(f"{API}/leads", headers=admin).json()["items"] == []
+
+
+@pytest.mark.parametrize("content_type", ["text/csv; charset=utf-8", "application/octet-stream"])
+def test_a_csv_body_is_read_whatever_file_type_it_is_labelled(
+    client: TestClient, admin: Headers, policy: int, content_type: str
+) -> None:
+    answer = upload(client, {**admin, "Content-Type": content_type}, GOOD)
+    assert (answer.status_code, answer.json()["added"]) == (200, 3)
+
+
 @pytest.fixture
 def small_limit(settings: Settings, clock: FixedClock) -> Iterator[tuple[TestClient, Headers]]:
     """A client of an app whose import limit is 100 bytes, and an admin's headers."""
@@ -451,6 +505,15 @@ def test_an_upload_over_the_import_limit_is_refused_with_413(
     answer = upload(client, admin, GOOD)  # 123 bytes
     assert answer.status_code == 413
     assert answer.json()["error"]["type"] == "too_large"
+
+
+def test_a_multipart_upload_over_the_import_limit_is_refused_with_413(
+    small_limit: tuple[TestClient, Headers],
+) -> None:
+    client, admin = small_limit
+    files = {"file": ("leads.csv", GOOD.encode(), "text/csv")}
+    answer = client.post(f"{API}/leads/import", files=files, headers=admin)
+    assert answer.status_code == 413
 
 
 def test_blank_or_placeholder_external_ids_do_not_make_rows_retries_of_each_other(

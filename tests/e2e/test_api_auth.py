@@ -176,11 +176,32 @@ def test_metrics_answer_without_a_key_in_prometheus_text(client: TestClient) -> 
 
 
 def test_metrics_count_a_posted_lead_by_outcome(client: TestClient, post_lead: Post) -> None:
-    received = metric(client, "leadflow_leads_received_total")
+    received = metric(client, 'leadflow_leads_received_total{door="api"}')
     assigned = metric(client, 'leadflow_leads_routed_total{outcome="assigned"}')
     post_lead()
-    assert metric(client, "leadflow_leads_received_total") == received + 1
+    assert metric(client, 'leadflow_leads_received_total{door="api"}') == received + 1
     assert metric(client, 'leadflow_leads_routed_total{outcome="assigned"}') == assigned + 1
+
+
+def test_metrics_count_the_leads_of_every_door_by_its_name(
+    client: TestClient, admin: Headers, policy: int
+) -> None:
+    client.post(f"{API}/leads", json={"email": "api@example.com"}, headers=admin)
+    client.post(f"{API}/intake/webinar", json={"email": "form@example.com"}, headers=admin)
+    rows = "email\none@rows.example\ntwo@rows.example\nthree@rows.example\n"
+    csv = {**admin, "Content-Type": "text/csv"}
+    for params in ({}, {"dry_run": "true"}):  # a dry run stores and counts nothing
+        answer = client.post(f"{API}/leads/import", params=params, content=rows, headers=csv)
+        assert answer.status_code == 200, answer.text
+    unrouted = "email\nfour@rows.example\n"
+    client.post(f"{API}/leads/import", params={"route": "false"}, content=unrouted, headers=csv)
+    counted = {
+        door: metric(client, f'leadflow_leads_received_total{{door="{door}"}}')
+        for door in ("api", "intake", "import", "hook", "form")
+    }
+    assert counted == {"api": 1, "intake": 1, "import": 4, "hook": 0, "form": 0}
+    assert metric(client, 'leadflow_leads_routed_total{outcome="assigned"}') == 5
+    assert 'leadflow_leads_received_total{door="form"} 0.0' in client.get("/metrics").text
 
 
 def test_metrics_time_each_decision(client: TestClient, post_lead: Post) -> None:
@@ -195,7 +216,7 @@ def test_metrics_do_not_count_a_replayed_retry_as_a_new_lead(
     headers = {**admin, "Idempotency-Key": "k-1"}
     for _ in range(2):
         client.post(f"{API}/leads", json={"email": "a@example.com"}, headers=headers)
-    assert metric(client, "leadflow_leads_received_total") == 1
+    assert metric(client, 'leadflow_leads_received_total{door="api"}') == 1
     assert metric(client, "leadflow_leads_replayed_total") == 1
 
 

@@ -1,4 +1,9 @@
-"""Prometheus metrics of one app: leads received, routed by outcome, time to decide.
+"""Prometheus metrics of one app: leads received by door, routed by outcome, time to decide.
+
+Every door a lead comes in by counts it as received: `api` (POST /leads), `intake` (POST
+/intake/{source}), `import` (POST /leads/import: the leads added, not a dry run's); `hook` and
+`form` (signed vendor webhooks, hosted forms) are declared at zero for the doors to come, so a
+dashboard's query over `door` stays the same when they open.
 
 Each app has its own `CollectorRegistry` (not the process-wide default), so that two apps in
 one process (tests, a benchmark's bare endpoint beside the real one) count separately and
@@ -11,10 +16,12 @@ from fastapi import Request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
+from leadflow.service.imports import ImportReport
 from leadflow.service.routing import Routed
 
 # Routing takes about a millisecond; the top buckets are for a database that is struggling.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+DOORS = ("api", "intake", "import", "hook", "form")
 
 
 class Metrics:
@@ -26,9 +33,12 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.received = Counter(
             "leadflow_leads_received",
-            "Leads taken in and stored (a replayed retry is not a new lead).",
+            "Leads taken in and stored, by the door they came in by (a retry is not a new lead).",
+            ["door"],
             registry=self.registry,
         )
+        for door in DOORS:
+            self.received.labels(door=door)
         self.replayed = Counter(
             "leadflow_leads_replayed",
             "Retries answered with the first answer (same Idempotency-Key or external_id).",
@@ -47,14 +57,23 @@ class Metrics:
             registry=self.registry,
         )
 
-    def intake(self, routed: Routed, seconds: float) -> None:
-        """Count one intake: a new lead (received, routed, timed) or a replay."""
+    def intake(self, routed: Routed, seconds: float, door: str) -> None:
+        """Count one lead come in by `door`: a new lead (received, routed, timed) or a replay."""
         if routed.replayed:
             self.replayed.inc()
             return
-        self.received.inc()
+        self.received.labels(door=door).inc()
         self.routed.labels(outcome=routed.status).inc()
         self.decision_seconds.observe(seconds)
+
+    def imported(self, report: ImportReport) -> None:
+        """Count an import's added leads as received, and the routed ones by outcome."""
+        if report.dry_run:
+            return
+        self.received.labels(door="import").inc(report.added)
+        for outcome, count in report.outcomes.items():
+            if outcome != "stored":  # kept unrouted (route=false): not routed yet
+                self.routed.labels(outcome=outcome).inc(count)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of this registry."""

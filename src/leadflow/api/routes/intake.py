@@ -62,4 +62,4 @@ def post_intake(
 ) -> LeadRouted:
     """Map the body by the policy's `intake.<source>`, store the lead and route it."""
     new = mapped_lead(services, source, raw, idempotency_key)
-    return take_in(services, metrics, new, actor, response)
+    return take_in(services, metrics, new, actor, response, door="intake")

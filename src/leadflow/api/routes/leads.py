@@ -62,12 +62,17 @@ RETRY_ANSWER: dict[int | str, dict[str, Any]] = {
 
 
 def take_in(
-    services: Services, metrics: Metrics, new: NewLead, actor: Actor, response: Response
+    services: Services,
+    metrics: Metrics,
+    new: NewLead,
+    actor: Actor,
+    response: Response,
+    door: str,
 ) -> LeadRouted:
     """Intake's answer, whatever door the lead came in by: 201, or 200 for a retry."""
     started = time.perf_counter()
     routed = routing.intake(services, new, actor)
-    metrics.intake(routed, time.perf_counter() - started)
+    metrics.intake(routed, time.perf_counter() - started, door)
     if routed.replayed:
         response.status_code = 200
     return _routed(routed)
@@ -92,7 +97,7 @@ def post_lead(
         idempotency_key=idempotency_key,
         received_at=lead.received_at,
     )
-    return take_in(services, metrics, new, actor, response)
+    return take_in(services, metrics, new, actor, response, door="api")
 
 
 @router.get("/{lead_id}", response_model=LeadDetail)
@@ -149,6 +154,7 @@ def restore(lead_id: str, services: Svc, actor: Manager) -> LeadRouted:
 async def import_leads(
     request: Request,
     services: Svc,
+    metrics: Annotated[Metrics, Depends(get_metrics)],
     actor: Intake,
     source: Annotated[str, Query(min_length=1, max_length=120)] = "import",
     route: bool = True,
@@ -170,6 +176,7 @@ async def import_leads(
                 )
 
         report = await run_in_threadpool(run)
+    metrics.imported(report)
     return ImportResult.model_validate(report.as_dict())
 
 

@@ -12,8 +12,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from shared_policy import POLICY
 
 from leadflow.api.app import create_app
+from leadflow.service.context import Services
+from leadflow.service.policies import publish_policy
+from leadflow.service.routing import SYSTEM
 from leadflow.settings import Settings
 
 API = "/api/v1"
@@ -184,8 +188,9 @@ def test_metrics_count_a_posted_lead_by_outcome(client: TestClient, post_lead: P
 
 
 def test_metrics_count_the_leads_of_every_door_by_its_name(
-    client: TestClient, admin: Headers, policy: int
+    client: TestClient, admin: Headers, services: Services
 ) -> None:
+    publish_policy(services, POLICY + "intake:\n  webinar: {}\n", SYSTEM)
     client.post(f"{API}/leads", json={"email": "api@example.com"}, headers=admin)
     client.post(f"{API}/intake/webinar", json={"email": "form@example.com"}, headers=admin)
     rows = "email\none@rows.example\ntwo@rows.example\nthree@rows.example\n"

@@ -35,6 +35,7 @@ intake:
     fields:
       00N5e00000Ab1Cd: industry
       00N5e00000Ef2Gh: {to: employees, transform: integer}
+  zapier: {}
 """
 )
 
@@ -133,7 +134,7 @@ def test_web_to_lead_fields_the_mapping_does_not_name_land_under_custom(
     }
 
 
-def test_a_source_without_a_mapping_takes_fields_by_their_lead_names(
+def test_a_source_named_without_fields_takes_fields_by_their_lead_names(
     client: TestClient, admin: Headers, mapped: int
 ) -> None:
     body = {"Email": "tom@quay.example", "First Name": "Tom", "Favourite colour": "teal"}
@@ -191,3 +192,47 @@ def test_a_retry_with_the_same_idempotency_key_stores_one_lead(
 def test_a_rep_key_cannot_post_to_intake(client: TestClient, make_key: Any, mapped: int) -> None:
     answer = client.post(f"{API}/intake/formspark", json=FORM, headers=make_key("rep", "bob"))
     assert answer.status_code == 403
+
+
+# which sources are taken
+
+
+def test_a_source_the_policy_does_not_name_is_a_404_naming_the_known_ones(
+    client: TestClient, admin: Headers, mapped: int
+) -> None:
+    answer = client.post(f"{API}/intake/formsprak", json=FORM, headers=admin)  # a typo
+    assert answer.status_code == 404, answer.text
+    error = answer.json()["error"]
+    assert error["field"] == "source"
+    assert error["sources"] == ["formspark", "web-to-lead", "zapier"]
+    assert "no source 'formsprak'" in error["message"]
+    assert "did you mean 'formspark'?" in error["message"]
+    assert 'intake: {"*": {}}' in error["message"]
+    assert client.get(f"{API}/leads", headers=admin).json()["items"] == []
+
+
+def test_a_source_a_rule_matches_is_known_without_a_mapping(
+    client: TestClient, admin: Headers, services: Services
+) -> None:
+    rule = "  - {name: events, when: {source: [webinar, expo]}, route: enterprise}\n"
+    publish_policy(services, POLICY.replace("rules:\n", "rules:\n" + rule), SYSTEM)
+    answer = client.post(f"{API}/intake/expo", json={"email": "ann@expo.example"}, headers=admin)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["owner"] == "dana"  # the rule read the source
+    refused = client.post(f"{API}/intake/fair", json={"email": "b@c.example"}, headers=admin)
+    assert refused.status_code == 404
+    assert refused.json()["error"]["sources"] == ["expo", "webinar"]
+
+
+def test_the_catch_all_mapping_takes_any_source_and_maps_it(
+    client: TestClient, admin: Headers, services: Services
+) -> None:
+    catch_all = MAPPED_POLICY + '  "*":\n    fields:\n      E-mail: email\n'
+    publish_policy(services, catch_all, SYSTEM)
+    body = {"E-mail": "lou@any.example", "Work Email": "not@this.example"}
+    fields = fields_of(
+        client, admin, client.post(f"{API}/intake/tradeshow", json=body, headers=admin)
+    )
+    assert fields["email"] == "lou@any.example"
+    own = fields_of(client, admin, client.post(f"{API}/intake/formspark", json=FORM, headers=admin))
+    assert own["email"] == "mira@orbit.example"  # a source's own mapping comes first

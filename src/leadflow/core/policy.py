@@ -15,6 +15,7 @@ Invariants a compiled `Policy` keeps:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from dataclasses import field as dataclass_field  # Pool has an attribute named `field`
 from enum import StrEnum
@@ -24,8 +25,6 @@ from leadflow.core.conditions import Facts
 from leadflow.core.digest import Weekly
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from leadflow.core.calendar import Calendar
     from leadflow.core.conditions import Condition
 
@@ -287,6 +286,31 @@ class Matching:
     review: float = 0.80
 
 
+ANY_SOURCE = "*"  # the intake mapping of every source without one of its own
+
+
+def _sources_in(condition: Any) -> set[str]:
+    """The sources a condition's data names as literals: `{source: x}`, `{source: [x, y]}`,
+    `{source: {in: [...]}}` / `{eq: x}`, at any depth of all / any / not."""
+    found: set[str] = set()
+    if isinstance(condition, list):
+        for part in condition:
+            found |= _sources_in(part)
+    elif isinstance(condition, Mapping):
+        for key, value in condition.items():
+            if key != "source":
+                found |= _sources_in(value)
+                continue
+            if isinstance(value, Mapping):
+                value = [*_listed(value.get("eq")), *_listed(value.get("in"))]
+            found.update(v for v in _listed(value) if isinstance(v, str))
+    return found
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     timezone: str
@@ -325,6 +349,27 @@ class Policy:
             seen.update(dict.fromkeys(rule.when.paths if rule.when else ()))
             through.append(tuple(seen))
         set_(self, "reads_through", tuple(through))  # fields read by rules[0..j], in order
+
+    def mapping_for(self, source: object) -> Any:
+        """The intake mapping a lead from `source` goes through: its own, else the catch-all
+        `"*"` mapping if the policy has one, else None (fields taken by their lead names)."""
+        if not isinstance(source, str):
+            return None
+        return self.intake.get(source, self.intake.get(ANY_SOURCE))
+
+    def known_sources(self) -> tuple[str, ...]:
+        """The sources this policy names: an intake mapping's, or one a rule's condition
+        matches as written (`source: webinar`, `source: [ads, events]`), sorted."""
+        named = {name for name in self.intake if name != ANY_SOURCE}
+        for rule in self.rules:
+            if rule.when is not None:
+                named.update(_sources_in(rule.when.source))
+        return tuple(sorted(named))
+
+    def takes_source(self, source: str) -> bool:
+        """Whether a lead may come in from `source`: a source the policy names, or any with
+        the catch-all mapping."""
+        return ANY_SOURCE in self.intake or source in self.known_sources()
 
     def find_rep(self, value: object) -> str | None:
         """The rep a lead field names, by id or by email, case-insensitively; else None."""

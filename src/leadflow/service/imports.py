@@ -13,6 +13,7 @@ import finds every lead already there and counts it as `already`.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from leadflow.quality.placeholders import is_placeholder
 from leadflow.service import routing
 from leadflow.service.accounts import save_accounts
 from leadflow.service.context import Services
-from leadflow.service.errors import Invalid
+from leadflow.service.errors import Invalid, NotFound
 from leadflow.service.routing import Actor, NewLead, Routed
 
 BATCH = 500
@@ -102,7 +103,7 @@ def import_leads(
     report = ImportReport(dry_run=dry_run)
     with svc.store.reading() as session:
         policy = svc.policies.active(session)
-    mapping = policy.intake.get(source) if policy is not None else None
+    mapping = policy.mapping_for(source) if policy is not None else None
 
     refuse = report.refuser(on_error)
     take = _predict if dry_run else _take
@@ -244,7 +245,10 @@ def mapped_lead(
     """
     with svc.store.reading() as session:
         policy = svc.policies.active(session)
-    mapping = policy.intake.get(source) if policy is not None else None
+    if policy is not None and not policy.takes_source(source):
+        known = policy.known_sources()
+        raise NotFound(_unknown_source(source, known), field="source", sources=list(known))
+    mapping = policy.mapping_for(source) if policy is not None else None
     fields, problems = apply_mapping(raw, mapping, LEAD_FIELDS)
     try:
         return lead_from(fields, raw, source, idempotency_key)
@@ -253,6 +257,17 @@ def mapped_lead(
             exc.message += " (after the mapping for this source)"
         exc.detail["problems"] = problems
         raise
+
+
+def _unknown_source(source: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(source, known, n=1)
+    said = f"no source {source!r} in the active policy"
+    said += f" (did you mean {close[0]!r}?)" if close else ""
+    said += f"; it names {', '.join(known)}" if known else "; it names no source"
+    return said + (
+        ". Add an intake mapping for it (`intake: {" + source + ": {}}`), or take any source "
+        'with a catch-all mapping (`intake: {"*": {}}`)'
+    )
 
 
 @dataclass

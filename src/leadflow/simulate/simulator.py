@@ -124,7 +124,7 @@ class Simulator:
         find = None if open_leads is None else lambda keys: open_leads.find(keys, at)
         fields = item.fields
         source = fields.get("source")
-        mapping = self.policy.intake.get(source) if isinstance(source, str) else None
+        mapping = self.policy.mapping_for(source)
         if mapping is not None:  # a lead of a source the policy maps, as live maps it
             fields, _ = apply_mapping(fields, mapping, LEAD_FIELDS)
             fields["source"] = source

@@ -18,6 +18,7 @@ they are, so that a new reason in the core is never hidden.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +57,20 @@ ACCOUNT_REASONS = {
     "ambiguous": "several accounts fit equally",
     "generic_name": "the name is a generic one",
     "domain_conflict": "the lead's domain is not one of the account's",
+}
+HELD_BECAUSE = {  # what a held pool's members all are, for the one line of a held lead
+    "outside_hours": "outside working hours",
+    "away": "away",
+    "time_off": "on time off",
+    "inactive": "inactive",
+    "cap_per_day": "at their cap for today",
+    "cap_per_week": "at their cap for this week",
+    "cap_open": "at their cap of open leads",
+    "pool_cap_per_day": "at the pool's cap for today",
+    "pool_cap_per_week": "at the pool's cap for this week",
+    "pool_cap_open": "at the pool's cap of open leads",
+    "skill_missing": "missing a skill the lead needs",
+    "previous_owner": "a previous owner of the lead",
 }
 LEFT = {  # how a rep lost a lead before, for "previous_owner"
     "rejected": "Already rejected this lead",
@@ -178,6 +193,12 @@ def describe(record: Mapping[str, Any], policy: Policy | None, known: Known) -> 
     )
 
 
+def in_one_line(record: Mapping[str, Any], policy: Policy | None) -> str:
+    """The decision in one line, for an API answer: "held: every member of pool general is
+    outside working hours; the next one starts Mon 09:00 America/New_York"."""
+    return _Words(policy, Known(), _instant(record.get("at")), record).line()
+
+
 class _Words:
     """The sentences of one decision: its policy, what is known around it, and its time."""
 
@@ -215,6 +236,45 @@ class _Words:
         if outcome == "unassigned":
             return "Unassigned: " + _unassigned(str(r.get("reason") or "no reason recorded"))
         return str(outcome or "Decided").capitalize()
+
+    def line(self) -> str:
+        outcome = self.record.get("outcome")
+        if outcome == "queued":
+            return "held: " + self._held()
+        if outcome == "unassigned":
+            return "unassigned: " + _unassigned(str(self.record.get("reason") or "no reason"))
+        said = self.headline()
+        return said[:1].lower() + said[1:]
+
+    def _held(self) -> str:
+        pools = self.record.get("pools") or ()
+        entry: Mapping[str, Any] = next(
+            (e for e in reversed(pools) if e.get("result") == "held"), {}
+        )
+        pool = self.record.get("pool") or entry.get("pool")
+        out = [c for c in entry.get("candidates") or () if not c.get("eligible")]
+        if not out:
+            if "field" in entry:
+                return f"the lead names no rep of pool {pool}; held until one is named"
+            return f"nobody in pool {pool} can take it yet"
+        codes = [str(c.get("reason") or "").partition(" ")[0] for c in out]
+        why = Counter(HELD_BECAUSE.get(code, code) for code in codes)
+        if len(why) == 1 and len(out) > 1:
+            said = f"every member of pool {pool} is {next(iter(why))}"
+        elif len(why) == 1:
+            said = f"the only member of pool {pool}, {self.name(out[0].get('rep'))}, is "
+            said += next(iter(why))
+        else:
+            counts = ", ".join(f"{n} {what}" for what, n in why.most_common())
+            said = f"nobody in pool {pool} can take it now ({counts})"
+        opens = [self._opens(str(c.get("rep"))) for c, code in zip(out, codes, strict=True)]
+        first = min(
+            (o for o, code in zip(opens, codes, strict=True) if o and code == "outside_hours"),
+            default=None,
+        )
+        if first is not None:
+            said += f"; the next one starts {self._starts(*first)}"
+        return said
 
     def notes(self) -> tuple[str, ...]:
         r = self.record
@@ -381,19 +441,31 @@ class _Words:
     def _outside_hours(self, rep: str) -> str:
         found = self.policy.reps.get(rep) if self.policy is not None else None
         calendars = self.policy.calendars if self.policy is not None else {}
-        calendar = calendars.get(found.calendar or "") if found is not None else None
-        if calendar is None:
+        if found is None or calendars.get(found.calendar or "") is None:
             return "Outside working hours"
-        opens = calendar.next_open(to_epoch(self.at))
+        opens = self._opens(rep)
         if opens is None:
             return "Outside working hours: no working time in the next 400 days"
-        starts = from_epoch(opens, calendar.timezone)
-        here = self.at.astimezone(ZoneInfo(calendar.timezone))
-        days = (starts.date() - here.date()).days
+        return f"Outside working hours: starts {self._starts(*opens)}"
+
+    def _opens(self, rep: str) -> tuple[float, str] | None:
+        """When the rep's working time next starts (an epoch second) and in which zone."""
+        found = self.policy.reps.get(rep) if self.policy is not None else None
+        calendars = self.policy.calendars if self.policy is not None else {}
+        calendar = calendars.get(found.calendar or "") if found is not None else None
+        if calendar is None:
+            return None
+        opens = calendar.next_open(to_epoch(self.at))
+        return None if opens is None else (opens, calendar.timezone)
+
+    def _starts(self, opens: float, zone: str) -> str:
+        """`09:00 Europe/Berlin` today, `Mon 09:00 ...` within the week, else `Jan 5, 09:00`."""
+        starts = from_epoch(opens, zone)
+        days = (starts.date() - self.at.astimezone(ZoneInfo(zone)).date()).days
         day = (
             "" if days == 0 else starts.strftime("%a ") if days < 7 else starts.strftime("%b %-d, ")
         )
-        return f"Outside working hours: starts {day}{starts:%H:%M} {calendar.timezone}"
+        return f"{day}{starts:%H:%M} {zone}"
 
     def _time_off_end(self, rep: str) -> datetime | None:
         t = to_epoch(self.at)

@@ -101,6 +101,11 @@ class LeadRouted(BaseModel):
     rule: str | None
     decision_id: int | None
     reason: str | None = Field(default=None, description="Why nobody owns it, when nobody does.")
+    why: str | None = Field(
+        default=None,
+        description="Where the lead went and why, in one line (held: the members' state and "
+        "when the next one starts).",
+    )
 
 
 class LeadEventCreate(BaseModel):

@@ -25,6 +25,7 @@ from leadflow.core.decide import Decision, Outcome, decide
 from leadflow.core.lead import Lead
 from leadflow.core.policy import Policy
 from leadflow.core.state import Assigned, Change, RoutingState
+from leadflow.decision_words import in_one_line
 from leadflow.quality.accounts import AccountIndex
 from leadflow.quality.pipeline import Prepared, merged
 from leadflow.service import outbox, quality, sla
@@ -99,6 +100,7 @@ class Routed:
     decision_id: int | None
     replayed: bool = False
     reason: str | None = None
+    why: str | None = None  # the decision in one line (decision_words.in_one_line)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +111,7 @@ class Routed:
             "rule": self.rule,
             "decision_id": self.decision_id,
             "reason": self.reason,
+            "why": self.why,
         }
 
 
@@ -332,6 +335,7 @@ def _take(txn: RoutingTxn, new: NewLead, actor: Actor, seen: KnownLeads | None =
             decision_id=first.get("decision_id"),
             replayed=True,
             reason=first.get("reason"),
+            why=first.get("why"),
         )
     fields = new.fields
     if new.source is not None and "source" not in fields:
@@ -603,7 +607,7 @@ def store_decision(
         decision.rule,
         decision_id,
     )
-    return _routed(row, decision.reason)
+    return _routed(row, decision.reason, in_one_line(decision.record, txn.policy))
 
 
 def _junk(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:
@@ -614,14 +618,15 @@ def _junk(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:
     txn.event(row.id, "junk", "leadflow", reason=reason)
     outbox.notify(txn, row, "lead.junk", reason=reason)
     log.info("lead.junk lead_id=%s reason=%s", row.id, reason)
-    return _routed(row, reason)
+    return _routed(row, reason, f"junk: {reason}; kept, not routed (restore routes it)")
 
 
 def _stored(txn: RoutingTxn, row: LeadRow) -> Routed:
     row.status = "stored"
     row.updated_at = txn.now
     txn.event(row.id, "stored", "leadflow", reason="imported without routing")
-    return _routed(row, "stored without routing: POST /api/v1/leads/{id}/restore routes it")
+    said = "stored without routing: POST /api/v1/leads/{id}/restore routes it"
+    return _routed(row, said, said)
 
 
 def _merge(txn: RoutingTxn, row: LeadRow, prepared: Prepared) -> Routed:
@@ -640,7 +645,7 @@ def _unplaced(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:
     row.updated_at = txn.now
     _alert(txn, row, reason)
     outbox.notify(txn, row, "lead.unassigned", reason=reason)
-    return _routed(row, reason)
+    return _routed(row, reason, f"unassigned: {reason}")
 
 
 def _alert(txn: RoutingTxn, row: LeadRow, reason: str) -> None:
@@ -682,5 +687,7 @@ def _assign_by_hand(txn: RoutingTxn, row: LeadRow, actor: Actor, rep_id: str) ->
     return store_decision(txn, row, decision, previous, f"reassigned by {actor.name}")
 
 
-def _routed(row: LeadRow, reason: str | None = None) -> Routed:
-    return Routed(row.id, row.status, row.owner, row.pool, row.rule, row.decision_id, reason=reason)
+def _routed(row: LeadRow, reason: str | None = None, why: str | None = None) -> Routed:
+    return Routed(
+        row.id, row.status, row.owner, row.pool, row.rule, row.decision_id, reason=reason, why=why
+    )

@@ -52,3 +52,25 @@ def test_a_json_body_that_is_not_an_object_is_still_a_validation_error(
     answer = client.post(f"{API}/leads", json=["a@example.com"], headers=admin)
     assert answer.status_code == 422
     assert answer.json()["error"]["type"] == "validation"
+
+
+def test_an_unknown_body_field_is_named_with_the_fields_there_are(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    answer = client.patch(f"{API}/reps/alice", json={"presense": "away"}, headers=admin)
+    assert answer.status_code == 422
+    (entry,) = answer.json()["error"]["fields"]
+    assert entry["field"] == "presense"
+    assert entry["message"].startswith("not a field here: did you mean 'presence'? expected one of")
+    assert "active, caps, presence" in entry["message"]
+
+
+def test_an_unknown_nested_field_is_named_with_the_fields_of_its_part(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    answer = client.patch(f"{API}/reps/alice", json={"caps": {"per_dya": 3}}, headers=admin)
+    assert answer.status_code == 422
+    (entry,) = answer.json()["error"]["fields"]
+    assert entry["field"] == "caps.per_dya"
+    expected = "not a field here: did you mean 'per_day'? expected one of open, per_day, per_week"
+    assert entry["message"] == expected

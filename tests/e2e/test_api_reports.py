@@ -97,3 +97,36 @@ def test_an_unknown_table_is_a_422_naming_the_tables(
     got = client.get(f"{API}/reports/colours", params=WEEK, headers=admin)
     assert got.status_code == 422
     assert "speed" in got.json()["error"]["message"]
+
+
+def test_a_won_events_value_reaches_the_reports(
+    client: TestClient,
+    admin: dict[str, str],
+    post_lead: Callable[..., dict[str, Any]],
+) -> None:
+    deals = [1200.0, 800.5]
+    for value in deals:
+        lead = post_lead()
+        won = {"type": "won", "value": value}
+        answer = client.post(f"{API}/leads/{lead['id']}/events", json=won, headers=admin)
+        assert answer.status_code == 200, answer.text
+    post_lead()  # not won
+    overall = client.get(f"{API}/reports/summary", params=WEEK, headers=admin).json()["overall"]
+    assert (overall["won_value"], overall["funnel"]["won"]["count"]) == (sum(deals), 2)
+
+
+def test_a_value_on_another_event_or_a_misspelt_one_is_a_422_naming_it(
+    client: TestClient,
+    admin: dict[str, str],
+    post_lead: Callable[..., dict[str, Any]],
+) -> None:
+    lead = post_lead()
+    path = f"{API}/leads/{lead['id']}/events"
+    answer = client.post(path, json={"type": "contacted", "value": 5}, headers=admin)
+    assert (answer.status_code, answer.json()["error"]["field"]) == (422, "value")
+    answer = client.post(path, json={"type": "won", "vaule": 5}, headers=admin)
+    assert answer.status_code == 422
+    (entry,) = answer.json()["error"]["fields"]
+    assert entry["field"] == "vaule" and "did you mean 'value'?" in entry["message"]
+    timeline = client.get(f"{API}/leads/{lead['id']}", headers=admin).json()["timeline"]
+    assert [e["type"] for e in timeline if e["type"] in ("contacted", "won")] == []

@@ -14,14 +14,16 @@ anything else                            500 "internal", logged with its traceba
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -74,7 +76,8 @@ def _validation_error(request: Request, error: RequestValidationError) -> JSONRe
         sent = f"it came as {media}" if media else "it came without a Content-Type"
         message = f"send Content-Type: application/json with a JSON body ({sent})"
         return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
-    fields = [entry for problem in error.errors() for entry in _fields(problem)]
+    body_model = _body_model(request)
+    fields = [entry for problem in error.errors() for entry in _fields(problem, body_model)]
     names = ", ".join(dict.fromkeys(f["field"] for f in fields))
     body = error_body("validation", f"invalid request: {names}", fields=fields)
     return JSONResponse(body, status_code=422)
@@ -93,9 +96,41 @@ def _whole_body_unread(problem: dict[str, Any]) -> bool:
     return tuple(problem.get("loc") or ()) == ("body",) and problem.get("type") != "missing"
 
 
-def _fields(problem: dict[str, Any]) -> list[dict[str, Any]]:
+def _body_model(request: Request) -> type[BaseModel] | None:
+    """The model the route reads its JSON body into, if it has one."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    annotation = getattr(getattr(body, "field_info", None), "annotation", None)
+    return _model_in(annotation)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds: itself, or inside Optional / list / Annotated."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for a in get_args(annotation) if (m := _model_in(a)) is not None), None)
+
+
+def _unknown_field(model: type[BaseModel] | None, path: Sequence[Any]) -> str:
+    """The message for a field the model does not have: the names it does have."""
+    *parents, name = path
+    for step in parents:
+        if model is None or isinstance(step, int):
+            continue
+        info = model.model_fields.get(str(step))
+        model = _model_in(info.annotation) if info is not None else None
+    if model is None:
+        return "not a field here"
+    names = sorted(info.alias or key for key, info in model.model_fields.items())
+    close = difflib.get_close_matches(str(name), names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"not a field here: {hint}expected one of {', '.join(names)}"
+
+
+def _fields(problem: dict[str, Any], model: type[BaseModel] | None = None) -> list[dict[str, Any]]:
     """One entry per field a problem names: most name one, a missing contact names two."""
     where, *path = problem.get("loc") or ("body",)
+    if problem.get("type") == "extra_forbidden" and where == "body" and path:
+        problem = {**problem, "msg": _unknown_field(model, path)}
     names = (problem.get("ctx") or {}).get("fields")
     if problem.get("type") == "json_invalid":  # its path is a position in the text
         paths: Sequence[str] = [str(where)]

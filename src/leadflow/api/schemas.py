@@ -111,9 +111,14 @@ class LeadRouted(BaseModel):
 class LeadEventCreate(BaseModel):
     """Something a rep or a manager did with a lead; `rejected` routes it again."""
 
+    model_config = ConfigDict(extra="forbid")
+
     type: str = Field(json_schema_extra={"enum": list(EVENTS)})
     at: AwareDatetime | None = Field(default=None, description="When it happened (default: now).")
     note: str | None = Field(default=None, max_length=2000)
+    value: float | None = Field(
+        default=None, ge=0, le=1e15, description="A won deal's value (won events only)."
+    )
 
     @field_validator("type")
     @classmethod
@@ -125,6 +130,8 @@ class LeadEventCreate(BaseModel):
 
 class ReassignRequest(BaseModel):
     """`{"rep": "bob"}` to a named rep, or `{}` through the policy again."""
+
+    model_config = ConfigDict(extra="forbid")
 
     rep: str | None = Field(default=None, max_length=120)
 

@@ -78,6 +78,8 @@ class AccountReviewPublic(BaseModel):
 class ReviewDecision(BaseModel):
     """`{"accept": true}`: the lead belongs to the account (its account.* is filled)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     accept: bool
 
 

@@ -382,10 +382,15 @@ def record_event(
     actor: Actor,
     at: datetime | None = None,
     note: str | None = None,
+    value: float | None = None,
 ) -> Routed:
-    """A rep's or manager's event on a lead; `rejected` routes it again, never back to an owner."""
+    """A rep's or manager's event on a lead; `rejected` routes it again, never back to an owner.
+    A `won` event may carry the deal's `value` (the reports' `won_value`)."""
     if event not in MOVES:
         raise Invalid(f"unknown event {event!r}: expected one of {', '.join(EVENTS)}", field="type")
+    if value is not None and event != "won":
+        raise Invalid(f"a value is for a won event, not {event!r}", field="value")
+    extra = {"value": value} if value is not None else {}
     with svc.store.writing() as session:
         txn = begin_routing(svc, session)
         row = _lead_for(session, lead_id, actor)
@@ -396,7 +401,7 @@ def record_event(
                 status=row.status,
                 event=event,
             )
-        txn.event(row.id, event, actor.name, at=(at or txn.now).isoformat(), note=note)
+        txn.event(row.id, event, actor.name, at=(at or txn.now).isoformat(), note=note, **extra)
         if event == "rejected":
             routed = _reroute(txn, row, actor, why="rejected")
         else:

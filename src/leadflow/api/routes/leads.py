@@ -134,7 +134,9 @@ def list_leads(
 @router.post("/{lead_id}/events", response_model=LeadRouted)
 def post_event(lead_id: str, event: LeadEventCreate, services: Svc, actor: Reader) -> LeadRouted:
     """Record an event the lead's status allows (409 otherwise); `rejected` routes it again."""
-    routed = routing.record_event(services, lead_id, event.type, actor, event.at, event.note)
+    routed = routing.record_event(
+        services, lead_id, event.type, actor, event.at, event.note, event.value
+    )
     return _routed(routed)
 
 

@@ -1,4 +1,4 @@
-"""Fetch the browser files the console serves (and the tests inject) from the npm registry.
+"""Fetch the browser files the console and the API docs serve (and the tests inject) from npm.
 
 Each entry of a manifest names an npm package, its pinned version, the file inside the package
 and where it goes; this script runs `npm pack NAME@VERSION`, takes that file out of the tarball,

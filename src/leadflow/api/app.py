@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 import leadflow
 from leadflow import console
+from leadflow.api import docs
 from leadflow.api.errors import BodyLimit, install_error_handlers
 from leadflow.api.metrics import Metrics
 from leadflow.api.routes import (
@@ -83,7 +84,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         title="leadflow",
         version=leadflow.__version__,
         summary="Lead distribution: every lead routed to the right rep, with the reason why.",
-        docs_url="/docs",
+        docs_url=None,  # `docs`: /docs and /redoc from the package's files, not a CDN
+        redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
         lifespan=lifespan,
     )
@@ -108,6 +110,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(actions.router, include_in_schema=False)
     app.include_router(health.router, include_in_schema=False)
+    app.include_router(docs.router)
     console.install(app)  # the pages at `/`, on the same use cases
     return app
 

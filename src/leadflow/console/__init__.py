@@ -23,7 +23,7 @@ from leadflow.console import web
 from leadflow.console.pages import ROUTERS
 from leadflow.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
-NOT_CONSOLE = ("/api/", "/act/", "/healthz", "/readyz", "/metrics", "/docs", "/static/")
+NOT_CONSOLE = ("/api/", "/act/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/static/")
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422}
 
 

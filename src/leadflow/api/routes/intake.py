@@ -53,11 +53,11 @@ async def form_or_json(request: Request) -> dict[str, Any]:
 @router.post("/{source}", status_code=201, response_model=LeadRouted, responses=RETRY_ANSWER)
 def post_intake(
     source: Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")],
+    actor: Intake,  # before the body: a caller without a key learns nothing about its body
     raw: Annotated[dict[str, Any], Depends(form_or_json)],
     response: Response,
     services: Svc,
     metrics: Annotated[Metrics, Depends(get_metrics)],
-    actor: Intake,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> LeadRouted:
     """Map the body by the policy's `intake.<source>`, store the lead and route it."""

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
+from leadflow.api.params import KnownQuery
 from leadflow.api.schemas import LeadCreate
 from leadflow.api.schemas_policy import (
     DryRunPublic,
@@ -27,7 +28,7 @@ from leadflow.service import policies
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor
 
-router = APIRouter(prefix="/policy", tags=["policy"])
+router = APIRouter(prefix="/policy", tags=["policy"], dependencies=[KnownQuery])
 
 Svc = Annotated[Services, Depends(get_services)]
 Manager = Annotated[Actor, Depends(require("manager", "admin"))]

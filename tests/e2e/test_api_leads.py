@@ -323,6 +323,15 @@ def test_a_received_since_that_is_no_time_is_a_422_naming_it(
     assert answer.json()["error"]["fields"][0]["field"] == "received_since"
 
 
+def test_an_offset_whose_plus_arrived_as_a_space_is_a_422_that_says_how_to_send_it(
+    client: TestClient, admin: Headers, policy: int
+) -> None:
+    url = f"{API}/leads?received_since=2026-11-20T09:00:00+01:00"  # not encoded: + is a space
+    answer = client.get(url, headers=admin)
+    assert answer.status_code == 422
+    assert "%2B" in answer.json()["error"]["fields"][0]["message"]
+
+
 def test_paging_with_the_cursor_lists_every_lead_once(
     client: TestClient, admin: Headers, post_lead: Post
 ) -> None:

@@ -338,6 +338,17 @@ def test_a_dry_run_of_a_draft_over_the_last_days_counts_and_lists_what_would_cha
     assert change["after"] == {"status": "assigned", "owner": "dana", "rule": "enterprise"}
 
 
+def test_a_draft_sent_as_json_without_a_lead_is_tried_over_the_window(
+    client: TestClient, admin: dict[str, str], post_lead: Callable[..., dict[str, Any]]
+) -> None:
+    post_lead(employees=600)
+    answer = client.post(
+        f"{API}/policy/dry-run", params={"last": "1d"}, json={"policy": BIG_AT_500}, headers=admin
+    )
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["days"], answer.json()["changed"]) == (1, 1)
+
+
 def test_a_dry_run_of_the_live_version_over_a_window_changes_nothing(
     client: TestClient, admin: dict[str, str], post_lead: Callable[..., dict[str, Any]]
 ) -> None:

@@ -177,12 +177,18 @@ async def dry_run(
     days = _days(last)
     tried = version
     if text is None:
-        shown = policies.get_version(services, version) if version else None
-        shown = shown or policies.active_policy(services)
+        shown = await run_in_threadpool(_published, services, version)
         text, tried = shown.text, shown.version
     assert text is not None
     trial = await run_in_threadpool(policy_trial.trial_run, services, text, actor, days)
     return _window(trial, tried)
+
+
+def _published(services: Services, version: int | None) -> policies.PolicyVersion:
+    """The published version a window is replayed under: `version`, or the active one."""
+    if version is None:
+        return policies.active_policy(services)
+    return policies.get_version(services, version)
 
 
 async def _tried(request: Request) -> tuple[str | None, LeadCreate | None]:

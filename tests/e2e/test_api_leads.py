@@ -228,6 +228,110 @@ def test_leads_are_listed_by_when_they_were_received(
     assert [lead["id"] for lead in listed] == [ids[1]]
 
 
+def test_leads_are_listed_by_source(client: TestClient, admin: Headers, post_lead: Post) -> None:
+    post_lead(source="webinar")
+    website = post_lead(source="website")
+    post_lead()
+    assert [lead["id"] for lead in leads(client, admin, source="website")] == [website["id"]]
+
+
+def test_leads_are_listed_by_the_rule_that_placed_them(
+    client: TestClient, admin: Headers, post_lead: Post
+) -> None:
+    post_lead()
+    big = post_lead(employees=5000)
+    assert [lead["id"] for lead in leads(client, admin, rule="enterprise")] == [big["id"]]
+
+
+def test_a_search_finds_leads_by_email_name_or_company_whatever_the_case(
+    client: TestClient, admin: Headers, post_lead: Post
+) -> None:
+    by_email = post_lead(email="jane@ACME.example")
+    by_name = post_lead(email="x@example.com", first_name="Ann", last_name="Acme")
+    by_company = post_lead(email="y@example.com", company="ACME Corp")
+    post_lead(email="z@example.com", company="Globex")
+    found = [lead["id"] for lead in leads(client, admin, q="acme")]
+    assert found == [by_email["id"], by_name["id"], by_company["id"]]
+
+
+def test_owner_none_lists_the_leads_nobody_owns(
+    client: TestClient, admin: Headers, post_lead: Post, services: Any
+) -> None:
+    from shared_policy import POLICY
+
+    from leadflow.service.policies import publish_policy
+    from leadflow.service.routing import SYSTEM
+
+    post_lead()
+    tiny = "rules:\n  - {name: tiny, when: {employees: {lt: 5}}, nurture: tiny}\n"
+    publish_policy(services, POLICY.replace("rules:\n", tiny), SYSTEM)
+    nurtured = post_lead(employees=2)
+    assert [lead["id"] for lead in leads(client, admin, owner="none")] == [nurtured["id"]]
+
+
+def test_an_unknown_status_is_a_422_naming_status_and_the_statuses(
+    client: TestClient, admin: Headers, policy: int
+) -> None:
+    answer = client.get(f"{API}/leads", params={"status": "bogus"}, headers=admin)
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["field"] == "status"
+    assert "assigned" in error["message"] and "queued" in error["message"]
+
+
+def test_an_unknown_query_parameter_is_a_422_naming_it(
+    client: TestClient, admin: Headers, policy: int
+) -> None:
+    answer = client.get(f"{API}/leads", params={"sorce": "website"}, headers=admin)
+    assert answer.status_code == 422
+    [field] = answer.json()["error"]["fields"]
+    assert (field["field"], field["in"]) == ("sorce", "query")
+    assert "source" in field["message"]  # what the route does take
+
+
+def test_a_day_without_a_zone_is_read_in_the_policy_s_zone_and_the_answer_says_so(
+    client: TestClient, admin: Headers, post_lead: Post
+) -> None:
+    post_lead(received_at="2026-11-20T04:00:00Z")  # 23:00 on the 19th in New York
+    late = post_lead(received_at="2026-11-20T06:00:00Z")  # 01:00 on the 20th there
+    answer = client.get(f"{API}/leads", params={"received_since": "2026-11-20"}, headers=admin)
+    assert answer.status_code == 200, answer.text
+    page = answer.json()
+    assert [lead["id"] for lead in page["items"]] == [late["id"]]
+    assert page["read_as"] == {
+        "timezone": "America/New_York",
+        "received_since": "2026-11-20T00:00:00-05:00",
+        "received_until": None,
+    }
+
+
+def test_a_time_with_an_offset_is_read_as_given_and_the_answer_reads_nothing_in_a_zone(
+    client: TestClient, admin: Headers, post_lead: Post
+) -> None:
+    post_lead(received_at="2026-11-20T04:00:00Z")
+    params = {"received_since": "2026-11-20T00:00:00+00:00"}
+    page = client.get(f"{API}/leads", params=params, headers=admin).json()
+    assert (len(page["items"]), page["read_as"]) == (1, None)
+
+
+def test_a_received_since_that_is_no_time_is_a_422_naming_it(
+    client: TestClient, admin: Headers, policy: int
+) -> None:
+    params = {"received_since": "last tuesday"}
+    answer = client.get(f"{API}/leads", params=params, headers=admin)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"][0]["field"] == "received_since"
+
+
+def test_an_offset_whose_plus_arrived_as_a_space_is_a_422_that_says_how_to_send_it(
+    client: TestClient, admin: Headers, policy: int
+) -> None:
+    url = f"{API}/leads?received_since=2026-11-20T09:00:00+01:00"  # not encoded: + is a space
+    answer = client.get(url, headers=admin)
+    assert answer.status_code == 422
+    assert "%2B" in answer.json()["error"]["fields"][0]["message"]
+
+
 def test_paging_with_the_cursor_lists_every_lead_once(
     client: TestClient, admin: Headers, post_lead: Post
 ) -> None:

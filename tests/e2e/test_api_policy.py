@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi.testclient import TestClient
 from shared_policy import POLICY
@@ -213,3 +214,165 @@ fallback: general
     publish(client, admin, holding.replace("members: [alice]", "members: [alice, bob]"))
     lead = client.get(f"{API}/leads/{held['id']}", headers=admin).json()
     assert (lead["status"], lead["owner"]) == ("assigned", "bob")
+
+
+# publishing without going live, and publishing what is live
+
+
+def test_a_version_published_with_activate_false_is_stored_and_the_live_one_stays_live(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    answer = client.put(
+        f"{API}/policy", params={"activate": "false"}, content=ONLY_BOB, headers={**admin, **YAML}
+    )
+    assert answer.status_code == 201, answer.text
+    stored = answer.json()["policy"]
+    assert (stored["version"], stored["active"]) == (policy + 1, False)
+    assert client.get(f"{API}/policy", headers=admin).json()["version"] == policy
+
+
+def test_a_stored_version_routes_nothing_until_it_is_activated(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    params = {"activate": "false"}
+    client.put(f"{API}/policy", params=params, content=ONLY_BOB, headers={**admin, **YAML})
+    lead = {"email": "a@example.com"}
+    owners = [client.post(f"{API}/leads", json=lead, headers=admin).json()["owner"]]
+    activated = client.post(f"{API}/policy/versions/{policy + 1}/activate", headers=admin)
+    assert activated.status_code == 200, activated.text
+    owners += [client.post(f"{API}/leads", json=lead, headers=admin).json()["owner"] for _ in "ab"]
+    assert owners == ["alice", "bob", "bob"]  # alice's rotation, then bob alone
+
+
+def test_a_misspelt_activate_is_refused_and_nothing_is_published(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    answer = client.put(
+        f"{API}/policy", params={"activte": "false"}, content=ONLY_BOB, headers={**admin, **YAML}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"][0]["field"] == "activte"
+    assert len(client.get(f"{API}/policy/versions", headers=admin).json()) == 1
+
+
+def test_publishing_the_live_text_again_makes_no_version_and_says_unchanged(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    answer = client.put(f"{API}/policy", content=POLICY, headers={**admin, **YAML})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["unchanged"], body["policy"]["version"], body["policy"]["active"]) == (
+        True,
+        policy,
+        True,
+    )
+    assert len(client.get(f"{API}/policy/versions", headers=admin).json()) == 1
+
+
+def test_a_new_text_is_not_unchanged(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    answer = client.put(f"{API}/policy", content=ONLY_BOB, headers={**admin, **YAML})
+    assert (answer.status_code, answer.json()["unchanged"]) == (201, False)
+
+
+# dry runs of a draft
+
+BIG_AT_500 = POLICY.replace("gte: 1000", "gte: 500")
+
+
+def test_a_dry_run_of_a_draft_s_text_answers_where_the_lead_would_go_under_it(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    body = {"policy": BIG_AT_500, "lead": {"email": "a@example.com", "employees": 600}}
+    answer = client.post(f"{API}/policy/dry-run", json=body, headers=admin)
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert (result["rep"], result["rule"], result["policy_version"]) == ("dana", "enterprise", None)
+
+
+def test_a_draft_s_lead_is_checked_as_intake_checks_one_naming_its_field(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    body = {"policy": BIG_AT_500, "lead": {"email": "a@example.com", "employees": "many"}}
+    answer = client.post(f"{API}/policy/dry-run", json=body, headers=admin)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"][0]["field"] == "lead.employees"
+
+
+def test_a_draft_with_a_yaml_error_is_a_422_with_its_line_and_column(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    from leadflow.policy import check_policy
+    from leadflow.service.policies import problem_dict
+
+    broken = POLICY.replace("    route: enterprise", "    route: enterprise\n   bad: [")
+    answer = client.post(
+        f"{API}/policy/dry-run", params={"last": "7d"}, content=broken, headers={**admin, **YAML}
+    )
+    assert answer.status_code == 422
+    [problem] = answer.json()["error"]["problems"]
+    assert problem == problem_dict(check_policy(broken)[1][0])  # as `leadflow policy check` says
+    assert (problem["line"], problem["column"]) == (22, 4)  # the line of `bad:`
+
+
+def test_a_dry_run_of_a_draft_over_the_last_days_counts_and_lists_what_would_change(
+    client: TestClient, admin: dict[str, str], post_lead: Callable[..., dict[str, Any]]
+) -> None:
+    post_lead(employees=50)  # alice, either way
+    mid = post_lead(employees=600)["id"]  # bob live; the draft's enterprise rule: dana
+    post_lead(employees=2000)  # dana, either way
+    answer = client.post(
+        f"{API}/policy/dry-run",
+        params={"last": "7d"},
+        content=BIG_AT_500,
+        headers={**admin, **YAML},
+    )
+    assert answer.status_code == 200, answer.text
+    window = answer.json()
+    assert (window["days"], window["leads"], window["changed"]) == (7, 3, 1)
+    assert window["changed_by"] == {"owner": 1, "rule": 1, "status": 0}
+    [change] = window["changes"]
+    assert (change["lead_id"], change["changed"]) == (mid, ["owner", "rule"])
+    assert change["before"] == {"status": "assigned", "owner": "bob", "rule": None}
+    assert change["after"] == {"status": "assigned", "owner": "dana", "rule": "enterprise"}
+
+
+def test_a_draft_sent_as_json_without_a_lead_is_tried_over_the_window(
+    client: TestClient, admin: dict[str, str], post_lead: Callable[..., dict[str, Any]]
+) -> None:
+    post_lead(employees=600)
+    answer = client.post(
+        f"{API}/policy/dry-run", params={"last": "1d"}, json={"policy": BIG_AT_500}, headers=admin
+    )
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["days"], answer.json()["changed"]) == (1, 1)
+
+
+def test_a_dry_run_of_the_live_version_over_a_window_changes_nothing(
+    client: TestClient, admin: dict[str, str], post_lead: Callable[..., dict[str, Any]]
+) -> None:
+    for size in (50, 600, 2000):
+        post_lead(employees=size)
+    answer = client.post(f"{API}/policy/dry-run", params={"last": "7d"}, headers=admin)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["changed"], answer.json()["policy_version"]) == (0, 1)
+
+
+def test_a_window_that_is_not_a_number_of_days_is_a_422_naming_last(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    answer = client.post(
+        f"{API}/policy/dry-run", params={"last": "2w"}, content=POLICY, headers={**admin, **YAML}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "last"
+
+
+def test_a_lead_and_a_window_together_are_a_422(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    body = {"policy": POLICY, "lead": {"email": "a@example.com"}}
+    answer = client.post(f"{API}/policy/dry-run", params={"last": "7d"}, json=body, headers=admin)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "last"

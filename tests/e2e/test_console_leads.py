@@ -156,6 +156,19 @@ def cookies(console: Console, email: str) -> dict[str, str]:
         return {"lf_session": client.cookies["lf_session"]}
 
 
+def test_a_status_that_is_not_one_is_an_error_beside_its_field_not_an_empty_list(
+    console: Console,
+) -> None:
+    console.post_lead(email="s@example.com")
+    answer = httpx.get(
+        f"{console.url}/leads?status=bogus",
+        cookies=cookies(console, "maria@example.com"),
+        timeout=30,
+    )
+    assert answer.status_code == 422
+    assert "Choose one of the statuses." in answer.text
+
+
 def test_a_rep_s_list_holds_only_the_leads_it_owns(console: Console, browser: Any) -> None:
     posted = [console.post_lead(email=f"r{i}@example.com") for i in range(6)]
     bobs = [lead["id"] for lead in posted if lead["owner"] == "bob"]

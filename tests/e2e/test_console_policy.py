@@ -121,6 +121,18 @@ def test_a_published_version_is_in_the_history_with_its_message(
     expect(newest).to_contain_text("Reps take leads at any hour")
 
 
+def test_publishing_the_live_text_again_says_nothing_changed_and_makes_no_version(
+    console: Console, browser: Any
+) -> None:
+    before = versions(console)
+    page = policy_page(console, browser)  # the editor holds the live version's text
+    page.get_by_role("button", name="Publish").click()
+    expect(
+        page.get_by_text(re.compile(r"^Nothing to publish: the text is version \d+'s"))
+    ).to_be_visible()
+    assert versions(console) == before
+
+
 def test_after_publishing_the_page_lists_the_new_versions_warnings(
     console: Console, browser: Any
 ) -> None:

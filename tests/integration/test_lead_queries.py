@@ -175,6 +175,28 @@ def test_an_unknown_sla_status_is_invalid_naming_it(team: Services) -> None:
     assert refused.value.detail["field"] == "sla_status"
 
 
+def test_an_unknown_status_is_invalid_naming_it_and_the_statuses(team: Services) -> None:
+    with pytest.raises(queries.Invalid) as refused:
+        queries.list_leads(team, MANAGER, LeadFilter(status="bogus"))
+    assert refused.value.detail["field"] == "status"
+    assert "assigned" in refused.value.message and "nurture" in refused.value.message
+
+
+NURTURE_TINY = TEAM.replace(
+    "rules:\n", "rules:\n  - {name: tiny, when: {employees: {lt: 5}}, nurture: tiny}\n"
+)
+
+
+def test_the_unowned_filter_holds_only_the_leads_nobody_owns(
+    team: Services, publish_policy: Publish
+) -> None:
+    take(team)
+    publish_policy(team, NURTURE_TINY)
+    nobody = take(team, employees=2)
+    page = queries.list_leads(team, MANAGER, LeadFilter(unowned=True))
+    assert [lead.id for lead in page.leads] == [nobody]
+
+
 def test_the_export_yields_every_matching_lead_across_batches_newest_first(
     team: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -87,6 +87,40 @@ def test_lowering_the_enterprise_threshold_moves_exactly_the_leads_it_names(
     ]
 
 
+def test_the_changes_name_the_owner_and_the_rule_each_lead_would_get(
+    services: Services, publish_policy: Publish, clock: FixedClock, now: datetime
+) -> None:
+    publish_policy(services, LIVE)
+    start = now - timedelta(days=2)
+    ids = [
+        take(services, clock, start + timedelta(hours=i), employees=n)
+        for i, n in enumerate([50, 600])
+    ]
+    clock.set(now)
+    trial = trial_run(services, team_policy(threshold=500), MANAGER)
+    [change] = trial.changes
+    assert (change.lead_id, change.before.rule, change.after.rule) == (ids[1], None, "enterprise")
+    assert (trial.changed, trial.changed_by) == (1, {"owner": 1, "rule": 1, "status": 0})
+
+
+def test_renaming_a_rule_changes_the_rule_of_its_leads_and_moves_none(
+    services: Services, publish_policy: Publish, clock: FixedClock, now: datetime
+) -> None:
+    publish_policy(services, LIVE)
+    start = now - timedelta(days=2)
+    for i, n in enumerate([50, 2000, 10]):
+        take(services, clock, start + timedelta(hours=i), employees=n)
+    clock.set(now)
+    renamed = LIVE.replace("name: enterprise", "name: big-companies")
+    trial = trial_run(services, renamed, MANAGER)
+    assert (trial.moved, trial.moves) == (0, [])
+    assert (trial.changed, trial.changed_by) == (1, {"owner": 0, "rule": 1, "status": 0})
+    assert (trial.changes[0].before.rule, trial.changes[0].after.rule) == (
+        "enterprise",
+        "big-companies",
+    )
+
+
 def test_the_reps_table_counts_each_reps_leads_before_and_after(
     services: Services, publish_policy: Publish, clock: FixedClock, now: datetime
 ) -> None:
@@ -116,7 +150,7 @@ def test_replaying_the_active_policy_moves_nothing_when_the_window_opens_mid_rot
         take(services, clock, now - timedelta(days=3) + timedelta(hours=i))
     clock.set(now)
     trial = trial_run(services, LIVE, MANAGER)
-    assert (trial.leads, trial.moved) == (4, 0)
+    assert (trial.leads, trial.moved, trial.changed) == (4, 0, 0)
 
 
 # Ann, Ben and Cy work 09:00-17:00 UTC on weekdays; a lead outside those hours waits.
@@ -142,7 +176,7 @@ def test_a_lead_held_when_the_window_opened_is_replayed_and_keeps_the_rotation_i
     take(services, clock, monday_nine + timedelta(hours=1))  # ben
     clock.set(now)
     trial = trial_run(services, OFFICE, MANAGER, days=1)
-    assert (trial.leads, trial.carried, trial.moved) == (2, 1, 0)
+    assert (trial.leads, trial.carried, trial.moved, trial.changed) == (2, 1, 0, 0)
 
 
 def test_leads_received_before_the_window_are_not_replayed(

@@ -203,8 +203,20 @@ class LeadDetail(LeadPublic):
     decisions: list[DecisionPublic]
 
 
+class TimesRead(BaseModel):
+    """How `received_since` and `received_until` given without an offset were read."""
+
+    timezone: str = Field(description="The policy's zone, where they were read.")
+    received_since: datetime | None = Field(description="The instant it was read as.")
+    received_until: datetime | None = Field(description="The instant it was read as.")
+
+
 class LeadPage(BaseModel):
     """One page of leads, oldest first; pass `next_cursor` as `cursor` for the next one."""
 
     items: list[LeadPublic]
     next_cursor: str | None = Field(description="None on the last page.")
+    read_as: TimesRead | None = Field(
+        default=None,
+        description="Set when a received_* filter had no offset: the zone it was read in.",
+    )

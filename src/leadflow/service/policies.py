@@ -1,10 +1,11 @@
 """Policy versions: read the active one, publish a new one, roll back, and try a lead on one.
 
-A version's text never changes once published; exactly one version is active. Publishing and
-activating happen under the routing lock and bump the routing clock, so that every process
-(each with its own cache of routing state and policies) routes the next lead under the new
-version. Each is audited with who did it. A dry run reads only: it decides a lead under a
-version with the routing state as it stands, and stores nothing.
+A version's text never changes once published; exactly one version is active (a version may be
+published without going live, for later), and the live version's text makes no new one.
+Publishing and activating happen under the routing lock and bump the routing clock, so that
+every process (each with its own cache of routing state and policies) routes the next lead
+under the new version. Each is audited with who did it. A dry run reads only: it decides a lead
+under a version (or a draft's text) with the routing state as it stands, and stores nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.core.decide import decide
 from leadflow.core.lead import Lead
+from leadflow.core.policy import Policy
 from leadflow.policy import Problem, check_policy
 from leadflow.quality.pipeline import prepare
 from leadflow.service.context import Services
@@ -50,17 +52,20 @@ class PolicyVersion:
 
 @dataclass(frozen=True)
 class Published:
-    """A newly published (and active) version, and the warnings its text raised."""
+    """A newly published version (active unless it was only stored), and the warnings its text
+    raised; or, `unchanged`, the live version, whose text it is."""
 
     version: PolicyVersion
     warnings: list[Problem]
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)
 class DryRun:
-    """What a lead would get under a version, right now; nothing of it is stored."""
+    """What a lead would get under a version (or a draft: no version), right now; nothing of
+    it is stored."""
 
-    policy_version: int
+    policy_version: int | None
     outcome: str
     rep: str | None
     pool: str | None
@@ -129,26 +134,27 @@ def publish_policy(
     actor: Actor,
     filename: str = "policy.yaml",
     message: str | None = None,
+    activate: bool = True,
 ) -> Published:
-    """Validate a policy and publish it as the next version, active at once.
+    """Validate a policy and publish it as the next version, active at once (or, `activate`
+    False, stored for later: `activate_version` makes it live).
 
     A policy with any error is refused as a whole (`Invalid` with every problem, each at its
     line), so a bad policy never reaches routing; warnings do not stop it. `message` says
-    why, for the history.
+    why, for the history. The text of the live version makes no new version: the answer is
+    the live one, `unchanged` (a deploy that sends its file every time adds nothing).
     """
     _admin_only(actor, "publish a policy")
     message = (message or "").strip() or None
     if message is not None and len(message) > MESSAGE_MAX:
         raise Invalid(f"message: at most {MESSAGE_MAX} characters", field="message")
-    policy, problems = check_policy(text, filename)
-    if policy is None:
-        errors = sum(p.severity == "error" for p in problems)
-        raise Invalid(
-            f"the policy has {errors} error{'s' if errors != 1 else ''}: nothing was published",
-            problems=[problem_dict(p) for p in problems],
-        )
+    policy, problems = checked(text, "nothing was published", filename)
     with svc.store.writing() as session:
         clock = lock_clock(session)  # versions are numbered and switched one at a time
+        live = session.scalars(select(PolicyVersionRow).where(PolicyVersionRow.active)).first()
+        if live is not None and live.digest == policy.digest:
+            log.info("policy.unchanged version=%s by=%s", live.version, actor.name)
+            return Published(_version(live, with_text=True), list(problems), unchanged=True)
         number = (session.scalar(select(func.max(PolicyVersionRow.version))) or 0) + 1
         now = svc.clock()
         row = PolicyVersionRow(
@@ -162,13 +168,34 @@ def publish_policy(
         )
         session.add(row)
         session.flush()
-        _make_active(session, clock, row, now)
-        data = {"digest": policy.digest, "warnings": len(problems)}
+        if activate:
+            _make_active(session, clock, row, now)
+        data = {"digest": policy.digest, "warnings": len(problems), "activated": activate}
         _audit(session, now, actor, "policy.published", number, data)
         published = Published(_version(row, with_text=True), list(problems))
-    _reloaded(svc, actor)
-    log.info("policy.published version=%s digest=%s by=%s", number, policy.digest, actor.name)
+    if activate:
+        _reloaded(svc, actor)
+    log.info(
+        "policy.published version=%s digest=%s activated=%s by=%s",
+        number,
+        policy.digest,
+        activate,
+        actor.name,
+    )
     return published
+
+
+def checked(text: str, refused: str, filename: str = "policy.yaml") -> tuple[Policy, list[Problem]]:
+    """The policy a text compiles to, and its warnings; `Invalid` with every problem (each at
+    its line and column, as `leadflow policy check` prints them) when it has an error."""
+    policy, problems = check_policy(text, filename)
+    if policy is None:
+        errors = sum(p.severity == "error" for p in problems)
+        raise Invalid(
+            f"the policy has {errors} error{'s' if errors != 1 else ''}: {refused}",
+            problems=[problem_dict(p) for p in problems],
+        )
+    return policy, list(problems)
 
 
 def activate_version(svc: Services, version: int, actor: Actor) -> PolicyVersion:
@@ -195,19 +222,27 @@ def dry_run(
     version: int | None = None,
     at: datetime | None = None,
     lead_id: str = "dry-run",
+    text: str | None = None,
 ) -> DryRun:
-    """Decide a lead under the active version (or `version`) with the routing state as it is.
+    """Decide a lead under the active version (or `version`, or the draft `text`) with the
+    routing state as it is, through the same steps and `decide` as live routing.
 
     The state is loaded fresh from the rows in a reading transaction: nothing is locked,
     nothing is written, and no cache is touched, so a dry run can never change what live
-    routing does next.
+    routing does next. A draft with an error is `Invalid` with every problem at its line.
     """
+    if text is not None and version is not None:
+        raise Invalid("give a version or a draft's text, not both", field="version")
+    draft = checked(text, "nothing was tried")[0] if text is not None else None
     svc.accounts.refresh(svc.store)
     with svc.store.reading() as session:
-        if version is None:
-            policy = svc.policies.active(session)
-            if policy is None:
+        if draft is not None:
+            policy = draft
+        elif version is None:
+            active = svc.policies.active(session)
+            if active is None:
                 raise NotFound("no policy yet: publish one with PUT /api/v1/policy")
+            policy = active
         else:
             if session.get(PolicyVersionRow, version) is None:
                 raise NotFound(f"no policy version {version}")
@@ -218,7 +253,7 @@ def dry_run(
     prepared = prepare(fields, policy, accounts)
     if prepared.junk is not None:
         return DryRun(
-            policy_version=policy.published_version or 0,
+            policy_version=policy.published_version,
             outcome="junk",
             rep=None,
             pool=None,
@@ -228,7 +263,6 @@ def dry_run(
         )
     lead = Lead(lead_id, prepared.fields, quality=prepared.record)
     decision = decide(lead, policy, state, at or svc.clock())
-    assert policy.published_version is not None  # set by the policy cache
     return DryRun(
         policy_version=policy.published_version,
         outcome=decision.outcome.value,

@@ -45,10 +45,10 @@ from leadflow.core.calendar import to_epoch
 from leadflow.core.decide import Decision, Outcome
 from leadflow.core.policy import Policy
 from leadflow.core.state import Counter, PoolState, RepState, RoutingState
-from leadflow.policy import Problem, check_policy
+from leadflow.policy import Problem
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid
-from leadflow.service.policies import problem_dict
+from leadflow.service.policies import checked
 from leadflow.service.routing import OWNED, Actor
 from leadflow.simulate.simulator import DRAIN_SECONDS, Simulator
 from leadflow.simulate.timeline import LeadArrival, LeadStatus, TimelineItem
@@ -59,6 +59,7 @@ TRIAL_DAYS = 7
 MOST_DAYS = 90
 SHOWN_MOVES = 100
 BATCH = 500  # leads per read; also the size of the `IN (...)` for their decisions
+_Decided = tuple[str, str | None, str | None]  # a live decision: outcome, rep, rule
 CLOSING = ("won", "lost", "disqualified")  # events that end a lead's open load
 STILL_HELD = "queued"  # the status of a lead held for a pool
 
@@ -66,10 +67,28 @@ STILL_HELD = "queued"  # the status of a lead held for a pool
 @dataclass(frozen=True)
 class Landing:
     """Where a lead landed: `assigned` to `rep`, or nurture, unassigned, merged, junk, or
-    `queued` (still held)."""
+    `queued` (still held); and the rule that sent it there. Two landings are equal when the
+    lead is in the same place, whichever rule put it there (a move); `CHANGES` tells apart
+    every way two landings can differ."""
 
     outcome: str
     rep: str | None = None
+    rule: str | None = field(default=None, compare=False)
+
+
+# The ways a lead's landing can change, as the API counts them: its owner, the rule that placed
+# it, and its status as routing left it (assigned, queued, nurture, ...).
+CHANGES = ("owner", "rule", "status")
+
+
+def changed(before: Landing, after: Landing) -> list[str]:
+    """Which of `CHANGES` differ between two landings of one lead."""
+    pairs = (
+        ("owner", before.rep, after.rep),
+        ("rule", before.rule, after.rule),
+        ("status", before.outcome, after.outcome),
+    )
+    return [kind for kind, old, new in pairs if old != new]
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,9 @@ class Trial:
     moves: list[Move]  # the first `SHOWN_MOVES` of them, oldest first
     seconds: float  # how long the replay took
     warnings: list[Problem] = field(default_factory=list)
+    changed: int = 0  # leads with another owner, rule or status (the moved, and rule changes)
+    changed_by: dict[str, int] = field(default_factory=dict)  # each of `CHANGES` -> leads
+    changes: list[Move] = field(default_factory=list)  # the first `SHOWN_MOVES`, oldest first
 
 
 @dataclass
@@ -137,13 +159,7 @@ def trial_run(svc: Services, text: str, actor: Actor, days: int = TRIAL_DAYS) ->
         raise Forbidden("only a manager or an admin may try a policy")
     if not 1 <= days <= MOST_DAYS:
         raise Invalid(f"days: between 1 and {MOST_DAYS}", field="days")
-    policy, problems = check_policy(text)
-    if policy is None:
-        errors = sum(p.severity == "error" for p in problems)
-        raise Invalid(
-            f"the policy has {errors} error{'s' if errors != 1 else ''}: nothing was replayed",
-            problems=[problem_dict(p) for p in problems],
-        )
+    policy, problems = checked(text, "nothing was replayed")
     started = time.perf_counter()
     until = svc.clock()
     since = until - timedelta(days=days)
@@ -192,6 +208,9 @@ def trial_run(svc: Services, text: str, actor: Actor, days: int = TRIAL_DAYS) ->
         moves=sorted(compare.moves, key=lambda m: m.received_at),
         seconds=time.perf_counter() - started,
         warnings=list(problems),
+        changed=compare.changed,
+        changed_by={kind: compare.changed_by[kind] for kind in CHANGES},
+        changes=sorted(compare.changes, key=lambda m: m.received_at),
     )
 
 
@@ -267,13 +286,16 @@ class _Comparison:
         self.live: dict[str, _Live] = {}  # leads read and not yet landed in the replay
         self.current: str | None = None
         self.first: Decision | None = None
-        self.held: set[str] = set()  # held in the replay, not yet placed
+        self.held: dict[str, str | None] = {}  # held in the replay, not yet placed: its rule
         self.leads = self.moved = self.held_before = self.held_after = 0
         self.before: Tally[str] = Tally()
         self.after: Tally[str] = Tally()
         self.landed_before: Tally[str] = Tally()
         self.landed_after: Tally[str] = Tally()
         self.moves: list[Move] = []
+        self.changed = 0
+        self.changed_by: Tally[str] = Tally()
+        self.changes: list[Move] = []
 
     def arriving(self, lead_id: str) -> None:
         self.current, self.first = lead_id, None
@@ -283,7 +305,7 @@ class _Comparison:
         if lead_id == self.current and self.first is None:
             self.first = decision
         elif lead_id in self.held and decision.outcome is not Outcome.QUEUED:
-            self.held.discard(lead_id)
+            del self.held[lead_id]
             self._land(lead_id, _landed(decision))
 
     def arrived(self, lead_id: str) -> None:
@@ -297,13 +319,13 @@ class _Comparison:
             self._land(lead_id, Landing("junk"))
         elif first.outcome is Outcome.QUEUED:
             self.held_after += 1
-            self.held.add(lead_id)
+            self.held[lead_id] = first.rule
         else:
             self._land(lead_id, _landed(first))
 
     def finish(self) -> None:
-        for lead_id in sorted(self.held):
-            self._land(lead_id, Landing(STILL_HELD))
+        for lead_id, rule in sorted(self.held.items()):
+            self._land(lead_id, Landing(STILL_HELD, rule=rule))
         self.held.clear()
 
     def _land(self, lead_id: str, after: Landing) -> None:
@@ -317,42 +339,52 @@ class _Comparison:
                 reps[landing.rep] += 1
             else:
                 others[landing.outcome] += 1
-        if before == after:
+        kinds = changed(before, after)
+        if not kinds:
             return
+        self.changed += 1
+        self.changed_by.update(kinds)
+        if len(self.changes) < SHOWN_MOVES:
+            self.changes.append(_move(lead_id, live, before, after))
+        if before == after:
+            return  # only the rule changed: the lead stays where it was
         self.moved += 1
         if len(self.moves) < SHOWN_MOVES:
-            f = live.fields
-            name = " ".join(str(f[k]) for k in ("first_name", "last_name") if f.get(k)) or None
-            company, email = f.get("company"), f.get("email")
-            self.moves.append(
-                Move(
-                    lead_id,
-                    live.at,
-                    name,
-                    str(company) if company else None,
-                    str(email) if email else None,
-                    before,
-                    after,
-                )
-            )
+            self.moves.append(_move(lead_id, live, before, after))
+
+
+def _move(lead_id: str, live: _Live, before: Landing, after: Landing) -> Move:
+    f = live.fields
+    name = " ".join(str(f[k]) for k in ("first_name", "last_name") if f.get(k)) or None
+    company, email = f.get("company"), f.get("email")
+    return Move(
+        lead_id,
+        live.at,
+        name,
+        str(company) if company else None,
+        str(email) if email else None,
+        before,
+        after,
+    )
 
 
 def _landed(decision: Decision) -> Landing:
     """Where the replay landed a lead; only an assignment names a rep (a merge names the
     duplicate's owner, which is not where this lead went)."""
     assigned = decision.outcome is Outcome.ASSIGNED
-    return Landing(decision.outcome.value, decision.rep if assigned else None)
+    return Landing(decision.outcome.value, decision.rep if assigned else None, decision.rule)
 
 
-def _landing(decisions: list[tuple[str, str | None]], status: str) -> tuple[Landing, bool]:
-    """Where live routing landed a lead, from its decisions oldest first; and if it was held."""
+def _landing(decisions: list[_Decided], status: str) -> tuple[Landing, bool]:
+    """Where live routing landed a lead, from its decisions oldest first; and if it was held
+    (a lead still held: by the rule of the decision that held it)."""
     if not decisions:  # junk, or unassigned with no policy: never decided
         return Landing(status), False
     held = decisions[0][0] == "queued"
-    for outcome, rep in decisions:
+    for outcome, rep, rule in decisions:
         if outcome != "queued":
-            return Landing(outcome, rep if outcome == "assigned" else None), held
-    return Landing(STILL_HELD), held
+            return Landing(outcome, rep if outcome == "assigned" else None, rule), held
+    return Landing(STILL_HELD, rule=decisions[0][2]), held
 
 
 def _arrivals(
@@ -409,14 +441,14 @@ def _stored_leads(session: Session, where: Any, live: dict[str, _Live]) -> Itera
         rows = session.execute(page).all()
         if not rows:
             return
-        decided: dict[str, list[tuple[str, str | None]]] = {row.id: [] for row in rows}
+        decided: dict[str, list[_Decided]] = {row.id: [] for row in rows}
         decisions = (
-            select(DecisionRow.lead_id, DecisionRow.outcome, DecisionRow.rep)
+            select(DecisionRow.lead_id, DecisionRow.outcome, DecisionRow.rep, DecisionRow.rule)
             .where(DecisionRow.lead_id.in_(list(decided)))
             .order_by(DecisionRow.id)
         )
-        for lead_id, outcome, rep in session.execute(decisions):
-            decided[lead_id].append((outcome, rep))
+        for lead_id, outcome, rep, rule in session.execute(decisions):
+            decided[lead_id].append((outcome, rep, rule))
         for row in rows:
             if not decided[row.id] and row.status not in ("junk", "unassigned"):
                 continue  # never decided (a lead still being taken in): nothing to compare

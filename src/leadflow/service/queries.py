@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.service.context import Services
 from leadflow.service.errors import Forbidden, Invalid, NotFound
-from leadflow.service.routing import Actor
+from leadflow.service.routing import STATUSES, Actor
 from leadflow.store.search import like_pattern
 from leadflow.store.tables import DecisionRow, LeadEventRow, LeadRow
 
@@ -42,6 +42,7 @@ class LeadFilter:
     """Which leads to list; every part is optional and they all hold together."""
 
     owner: str | None = None
+    unowned: bool = False  # only leads nobody owns (held, nurture, junk, ...)
     status: str | None = None
     pool: str | None = None
     received_since: datetime | None = None  # inclusive
@@ -259,6 +260,14 @@ def lead_choices(svc: Services, actor: Actor) -> LeadChoices:
     )
 
 
+def policy_zone(svc: Services) -> str:
+    """The active policy's time zone (UTC before the first): a day or a time without an offset
+    in a lead filter is read there, as the policy's business days are."""
+    with svc.store.reading() as session:
+        policy = svc.policies.active(session)
+    return policy.timezone if policy is not None else "UTC"
+
+
 def database_reachable(svc: Services) -> str | None:
     """None when the database answers a `SELECT 1`; otherwise what went wrong."""
     try:
@@ -292,6 +301,8 @@ def _visible(
     _may_read(actor)
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    if where.status is not None and where.status not in STATUSES:
+        raise Invalid(f"status: expected one of {', '.join(STATUSES)}", field="status")
     if where.sla_status is not None and where.sla_status not in SLA_STATUSES:
         expected = ", ".join(SLA_STATUSES)
         raise Invalid(f"sla_status: expected one of {expected}", field="sla_status")
@@ -306,6 +317,8 @@ def _filtered(query: Select[Any], where: LeadFilter, through_sets: bool = True) 
     date range as plain conditions, for a query bounded by seq (see `browse_leads`)."""
     if where.owner is not None:
         query = query.where(LeadRow.owner == where.owner)
+    if where.unowned:
+        query = query.where(LeadRow.owner.is_(None))
     if where.status is not None:
         query = query.where(LeadRow.status == where.status)
     if where.pool is not None:

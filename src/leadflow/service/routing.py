@@ -40,6 +40,15 @@ HELD_BACK = frozenset({"junk", "stored"})  # never routed until someone restores
 OWNED = frozenset({"assigned", "accepted", "contacted", "meeting_booked", "qualified"})
 CLOSED = frozenset({"won", "lost", "disqualified"})
 WAITING = frozenset({"queued", "unassigned", "nurture"})
+# every status a lead can be in: stored as received, then where routing and reps took it
+STATUSES = (
+    "received",
+    *("assigned", "accepted", "contacted", "meeting_booked", "qualified"),  # OWNED
+    *("won", "lost", "disqualified"),  # CLOSED
+    *("queued", "unassigned", "nurture"),  # WAITING
+    "merged",
+    *("junk", "stored"),  # HELD_BACK
+)
 # event -> the statuses it may follow; the lead's new status is the event's name
 MOVES: dict[str, frozenset[str]] = {
     "accepted": frozenset({"assigned"}),

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
+from leadflow.api.params import KnownQuery
 from leadflow.api.schemas import RowId
 from leadflow.api.schemas_accounts import (
     AccountCreate,
@@ -29,7 +30,7 @@ from leadflow.service import accounts, imports
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor
 
-router = APIRouter(prefix="/accounts", tags=["accounts"])
+router = APIRouter(prefix="/accounts", tags=["accounts"], dependencies=[KnownQuery])
 
 Svc = Annotated[Services, Depends(get_services)]
 Reader = Annotated[Actor, Depends(require("rep", "manager", "admin"))]

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Query
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
+from leadflow.api.params import KnownQuery
 from leadflow.api.schemas_jobs import JobPublic
 from leadflow.service import jobs
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor
 from leadflow.store.tables import JobRow
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[KnownQuery])
 
 Svc = Annotated[Services, Depends(get_services)]
 Manager = Annotated[Actor, Depends(require("manager", "admin"))]

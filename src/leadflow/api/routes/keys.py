@@ -13,12 +13,13 @@ from fastapi import APIRouter, Depends, Path, status
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
+from leadflow.api.params import KnownQuery
 from leadflow.api.schemas_keys import KeyCreate, KeyCreated, KeyPublic
 from leadflow.service import keys
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor
 
-router = APIRouter(prefix="/keys", tags=["keys"])
+router = APIRouter(prefix="/keys", tags=["keys"], dependencies=[KnownQuery])
 
 Svc = Annotated[Services, Depends(get_services)]
 Admin = Annotated[Actor, Depends(require("admin"))]

@@ -11,12 +11,12 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
 from leadflow.api.metrics import Metrics, get_metrics
+from leadflow.api.params import KnownQuery, in_zone, naive, parse_time
 from leadflow.api.schemas import (
     DecisionPublic,
     LeadCreate,
@@ -27,12 +27,13 @@ from leadflow.api.schemas import (
     LeadRouted,
     ReassignRequest,
     TimelineEvent,
+    TimesRead,
 )
 from leadflow.api.schemas_accounts import ImportResult
 from leadflow.api.uploads import opened, received_file
 from leadflow.service import imports, queries, routing
 from leadflow.service.context import Services
-from leadflow.service.routing import Actor, NewLead, Routed
+from leadflow.service.routing import STATUSES, Actor, NewLead, Routed
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
@@ -55,6 +56,12 @@ async def raw_payload(request: Request) -> dict[str, Any]:
         return {}
     return body if isinstance(body, dict) else {}
 
+
+NO_OWNER = "none"  # `owner=none`: the leads nobody owns
+TIME_HELP = (
+    "A time with an offset (2026-11-30T09:00:00Z), or a date or a time without one, read in the "
+    "policy's time zone (the answer's `read_as` says which)."
+)
 
 RETRY_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {"model": LeadRouted, "description": "A retry: the first answer again."}
@@ -100,7 +107,7 @@ def post_lead(
     return take_in(services, metrics, new, actor, response, door="api")
 
 
-@router.get("/{lead_id}", response_model=LeadDetail)
+@router.get("/{lead_id}", response_model=LeadDetail, dependencies=[KnownQuery])
 def get_lead(lead_id: str, services: Svc, actor: Reader) -> LeadDetail:
     """The lead as received, where it is, its timeline and its decision records."""
     history = queries.lead_history(services, lead_id, actor)
@@ -111,27 +118,57 @@ def get_lead(lead_id: str, services: Svc, actor: Reader) -> LeadDetail:
     )
 
 
-@router.get("", response_model=LeadPage)
+@router.get("", response_model=LeadPage, dependencies=[KnownQuery])
 def list_leads(
     services: Svc,
     actor: Reader,
-    owner: str | None = None,
-    status: str | None = None,
-    pool: str | None = None,
-    received_since: Annotated[AwareDatetime | None, Query()] = None,
-    received_until: Annotated[AwareDatetime | None, Query()] = None,
-    sla_status: Annotated[str | None, Query(pattern="^(pending|met|breached)$")] = None,
+    owner: Annotated[
+        str | None,
+        Query(min_length=1, max_length=120, description=f"A rep's id, or `{NO_OWNER}`: nobody's."),
+    ] = None,
+    status: Annotated[str | None, Query(json_schema_extra={"enum": list(STATUSES)})] = None,
+    pool: Annotated[str | None, Query(min_length=1, max_length=120)] = None,
+    rule: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="The rule that placed it.")
+    ] = None,
+    source: Annotated[str | None, Query(min_length=1, max_length=120)] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Found in the email, name or company.")
+    ] = None,
+    received_since: Annotated[str | None, Query(description=TIME_HELP + " Inclusive.")] = None,
+    received_until: Annotated[str | None, Query(description=TIME_HELP + " Exclusive.")] = None,
+    sla_status: Annotated[
+        str | None, Query(json_schema_extra={"enum": list(queries.SLA_STATUSES)})
+    ] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
 ) -> LeadPage:
     """Leads in the order they arrived, filtered, a page at a time; a rep sees only its own."""
-    where = queries.LeadFilter(owner, status, pool, received_since, received_until, sla_status)
+    since = parse_time("received_since", received_since)
+    until = parse_time("received_until", received_until)
+    zone = queries.policy_zone(services) if naive(since) or naive(until) else None
+    read_as = None
+    if zone is not None:
+        since, until = in_zone(since, zone), in_zone(until, zone)
+        read_as = TimesRead(timezone=zone, received_since=since, received_until=until)
+    where = queries.LeadFilter(
+        owner=None if owner == NO_OWNER else owner,
+        unowned=owner == NO_OWNER,
+        status=status,
+        pool=pool,
+        received_since=since,
+        received_until=until,
+        sla_status=sla_status,
+        rule=rule,
+        source=source,
+        text=q,
+    )
     page = queries.list_leads(services, actor, where, cursor, limit)
     items = [LeadPublic.model_validate(row) for row in page.leads]
-    return LeadPage(items=items, next_cursor=page.next_cursor)
+    return LeadPage(items=items, next_cursor=page.next_cursor, read_as=read_as)
 
 
-@router.post("/{lead_id}/events", response_model=LeadRouted)
+@router.post("/{lead_id}/events", response_model=LeadRouted, dependencies=[KnownQuery])
 def post_event(lead_id: str, event: LeadEventCreate, services: Svc, actor: Reader) -> LeadRouted:
     """Record an event the lead's status allows (409 otherwise); `rejected` routes it again."""
     routed = routing.record_event(
@@ -140,19 +177,19 @@ def post_event(lead_id: str, event: LeadEventCreate, services: Svc, actor: Reade
     return _routed(routed)
 
 
-@router.post("/{lead_id}/reassign", response_model=LeadRouted)
+@router.post("/{lead_id}/reassign", response_model=LeadRouted, dependencies=[KnownQuery])
 def reassign(lead_id: str, body: ReassignRequest, services: Svc, actor: Manager) -> LeadRouted:
     """Move the lead to a named rep, or (`{}`) through the policy again."""
     return _routed(routing.reassign(services, lead_id, actor, body.rep))
 
 
-@router.post("/{lead_id}/restore", response_model=LeadRouted)
+@router.post("/{lead_id}/restore", response_model=LeadRouted, dependencies=[KnownQuery])
 def restore(lead_id: str, services: Svc, actor: Manager) -> LeadRouted:
     """Route a lead held back: junk that is not junk, or one an import stored unrouted."""
     return _routed(routing.restore(services, lead_id, actor))
 
 
-@router.post("/import", response_model=ImportResult)
+@router.post("/import", response_model=ImportResult, dependencies=[KnownQuery])
 async def import_leads(
     request: Request,
     services: Svc,

@@ -13,12 +13,13 @@ from fastapi import APIRouter, Depends
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
+from leadflow.api.params import KnownQuery
 from leadflow.api.schemas_reps import RepPatch, RepPublic
 from leadflow.service import reps
 from leadflow.service.context import Services
 from leadflow.service.routing import Actor
 
-router = APIRouter(prefix="/reps", tags=["reps"])
+router = APIRouter(prefix="/reps", tags=["reps"], dependencies=[KnownQuery])
 
 Svc = Annotated[Services, Depends(get_services)]
 Reader = Annotated[Actor, Depends(require("rep", "manager", "admin"))]

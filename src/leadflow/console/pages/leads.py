@@ -73,6 +73,8 @@ def read_filters(request: Request, zone: str) -> Filters:
                 errors[name] = "Enter a date such as 2026-12-07."
     if "from" in days and "to" in days and days["to"] < days["from"]:
         errors["to"] = "The end is before the start."
+    if typed["status"] and typed["status"] not in words.STATUS_LABELS:
+        errors["status"] = "Choose one of the statuses."
     if typed["sla_status"] and typed["sla_status"] not in words.SLA_LABELS:
         errors["sla_status"] = "Choose one of the SLA states."
     tz = ZoneInfo(zone)
@@ -80,7 +82,7 @@ def read_filters(request: Request, zone: str) -> Filters:
     until = datetime.combine(days["to"] + timedelta(days=1), time(), tz) if "to" in days else None
     where = LeadFilter(
         owner=typed["owner"] or None,
-        status=typed["status"] or None,
+        status=typed["status"] if typed["status"] in words.STATUS_LABELS else None,
         pool=typed["pool"] or None,
         received_since=since,
         received_until=until,

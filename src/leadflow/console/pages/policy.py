@@ -8,8 +8,9 @@ each posting the text to its own URL, so that the text typed is kept whatever th
     POST /policy/publish    the next version, active at once (admin; refused while it has errors)
     POST /policy/versions/{n}/activate   roll back (or forward) to version n (admin)
 
-Publishing and rolling back answer with a redirect to `/policy?published=n` / `?activated=n`,
-where the page says so (and lists the new version's warnings). For a manager the two are not
+Publishing and rolling back answer with a redirect to `/policy?published=n` / `?activated=n`
+(`?unchanged=n`: the text was the live version's, and no version was made), where the page says
+so (and lists the new version's warnings). For a manager the two are not
 shown, and the service refuses them if posted anyway (403).
 """
 
@@ -61,6 +62,7 @@ def policy_page(
     to: VersionQuery = None,
     published: VersionQuery = None,
     activated: VersionQuery = None,
+    unchanged: VersionQuery = None,
 ) -> Response:
     web.require(who, "manager", "admin")
     active = _active(svc)
@@ -71,6 +73,8 @@ def policy_page(
         editor.problems = _checked(editor.text)
     elif active is not None and activated == active.version:
         flash = f"Version {active.version} is active again."
+    elif active is not None and unchanged == active.version:
+        flash = f"Nothing to publish: the text is version {active.version}'s, which is live."
     return _page(request, who, svc, editor, active, (from_, to), flash=flash)
 
 
@@ -136,7 +140,8 @@ def publish(
         editor.changes = _changes(active, text)
         _refusal(editor, refused)
         return _page(request, who, svc, editor, active, status=422)
-    return web.redirect(f"/policy?published={done.version.version}", request)
+    said = "unchanged" if done.unchanged else "published"
+    return web.redirect(f"/policy?{said}={done.version.version}", request)
 
 
 @router.post("/policy/versions/{version}/activate")

@@ -192,6 +192,26 @@ def test_a_row_without_email_or_phone_is_refused_with_its_line_in_the_errors_fil
     assert refused(errors) == [(5, "a lead needs an email or a phone")]
 
 
+def test_a_row_with_no_usable_email_or_phone_is_kept_as_unreachable_junk(
+    database: str, tmp_path: Path
+) -> None:
+    rows = GOOD + "not-an-email,Nobody,Anon GmbH\n"
+    result = leadflow("import", "leads", write(tmp_path, rows))
+    assert "4 rows: added 4 (3 assigned, 1 junk)" in result.stdout, result.stdout
+    junk = [lead for lead in stored(database) if lead.status == "junk"]
+    assert [lead.junk_reason for lead in junk] == ["unreachable: no valid email or phone"]
+
+
+def test_a_row_kept_as_junk_is_noted_in_the_errors_file_with_its_reason(
+    database: str, tmp_path: Path
+) -> None:
+    rows = GOOD + "not-an-email,Nobody,Anon GmbH\n"
+    errors = tmp_path / "refused.csv"
+    result = leadflow("import", "leads", write(tmp_path, rows), "--errors", errors)
+    assert result.exit_code == 0, result.output
+    assert refused(errors) == [(5, "kept as junk: unreachable: no valid email or phone")]
+
+
 def test_the_rows_around_a_refused_row_are_kept(database: str, tmp_path: Path) -> None:
     rows = GOOD + ",Nobody,Anon GmbH\nkai@see.example,Kai,See AG\n"
     leadflow("import", "leads", write(tmp_path, rows))

@@ -161,6 +161,18 @@ def test_a_phone_alone_is_enough_after_mapping(
     assert answer.status_code == 201, answer.text
 
 
+def test_a_mapped_lead_with_no_usable_email_or_phone_is_kept_as_unreachable_junk(
+    client: TestClient, admin: Headers, mapped: int
+) -> None:
+    body = {"Work Email": "not-an-email", "Organisation": "Orbit Labs", "country": "US"}
+    answer = client.post(f"{API}/intake/formspark", json=body, headers=admin)
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["status"], answer.json()["reason"]) == (
+        "junk",
+        "unreachable: no valid email or phone",
+    )
+
+
 def test_a_body_that_is_not_a_json_object_is_a_422_naming_the_body(
     client: TestClient, admin: Headers, mapped: int
 ) -> None:

@@ -95,6 +95,19 @@ def test_a_junk_lead_does_not_move_the_rotation() -> None:
     assert owners(decisions) == [("L2", "ivy")]
 
 
+def test_a_lead_with_no_usable_email_or_phone_is_junk_as_unreachable() -> None:
+    items: list[TimelineItem] = [arrival("L1", at(2), email="not-an-email", country="US")]
+    decisions, simulator = run(items)
+    assert decisions == []
+    assert simulator.summary.junk == {"unreachable": 1}
+
+
+def test_an_unreachable_lead_is_routed_when_the_policy_turns_the_screen_off() -> None:
+    items: list[TimelineItem] = [arrival("L1", at(2), email="not-an-email", country="US")]
+    decisions, _ = run(items, "junk: {unreachable: false}\n")
+    assert owners(decisions) == [("L1", "ivy")]
+
+
 # dedupe
 
 

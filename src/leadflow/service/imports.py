@@ -68,8 +68,18 @@ class ImportReport(Refusals):
     added: int = 0
     already: int = 0  # imported before (same external_id or same values)
     outcomes: Counter[str] = field(default_factory=Counter)  # status of each added lead
-    notes: int = 0  # rows kept with a value dropped (a transform that failed)
+    notes: int = 0  # lines noted for rows kept: a value dropped (a transform failed), junk
     dry_run: bool = False
+
+    def noter(self, on_error: ErrorSink | None) -> ErrorSink:
+        """A row kept, with something to say about it: counted and passed on (to the report)."""
+
+        def note(line: int, text: str) -> None:
+            self.notes += 1
+            if on_error is not None:
+                on_error(line, text)
+
+        return note
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,7 +114,7 @@ def import_leads(
         policy = svc.policies.active(session)
     mapping = policy.intake.get(source) if policy is not None else None
 
-    refuse = report.refuser(on_error)
+    refuse, note = report.refuser(on_error), report.noter(on_error)
     take = _predict if dry_run else _take
     waiting: list[tuple[int, NewLead]] = []
     for item in _rows(file, on_progress):
@@ -118,15 +128,13 @@ def import_leads(
             refuse(item.line, why)
             continue
         for name, problem in problems.items():
-            report.notes += 1
-            if on_error is not None:
-                on_error(item.line, f"kept, without {name}: {problem}")
+            note(item.line, f"kept, without {name}: {problem}")
         waiting.append((item.line, new))
         if len(waiting) >= batch:
-            take(svc, waiting, actor, report, refuse)
+            take(svc, waiting, actor, report, refuse, note)
             waiting = []
     if waiting:
-        take(svc, waiting, actor, report, refuse)
+        take(svc, waiting, actor, report, refuse, note)
     return report
 
 
@@ -187,6 +195,7 @@ def _predict(
     actor: Actor,
     report: ImportReport,
     refuse: ErrorSink,
+    note: ErrorSink,
 ) -> None:
     """What importing these rows would do, writing nothing: `already` for rows imported
     before, else `junk`, `account` (matched to an account) or `valid`. Duplicates within the
@@ -221,6 +230,7 @@ def _take(
     actor: Actor,
     report: ImportReport,
     refuse: ErrorSink,
+    note: ErrorSink,
 ) -> None:
     results = routing.intake_batch(svc, [new for _, new in waiting], actor)
     for (line, _), result in zip(waiting, results, strict=True):
@@ -230,6 +240,8 @@ def _take(
             else:
                 report.added += 1
                 report.outcomes[result.status] += 1
+                if result.status == "junk":  # kept, never routed: the file's reader is told
+                    note(line, f"kept as junk: {result.reason}")
         else:
             refuse(line, str(getattr(result, "message", result)))
 

@@ -131,6 +131,36 @@ def test_an_unreachable_lead_is_routed_when_the_policy_turns_the_screen_off(
     assert (routed.status, routed.owner) == ("assigned", "ann")
 
 
+NOTE = {
+    "kind": "unreadable_value",
+    "field": "Company Size",
+    "value": "lots",
+    "transform": "integer",
+    "to": "employees",
+    "reason": "not a number: 'lots'",
+}
+
+
+def test_a_doors_note_is_a_quality_event_in_the_leads_timeline(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, BASE)
+    new = NewLead({"email": "a@acme.com"}, {"email": "a@acme.com"}, notes=(NOTE,))
+    routed = intake(services, new, FORM)
+    assert timeline(services, routed.lead_id) == ["received", "quality", "assigned"]
+    assert decision(services, routed.lead_id)["quality"]["notes"] == [NOTE]
+
+
+def test_a_restored_leads_new_decision_keeps_the_notes_it_came_with(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, BASE)
+    new = NewLead({"email": "a@acme.com"}, {"email": "a@acme.com"}, route=False, notes=(NOTE,))
+    stored = intake(services, new, FORM)
+    restore(services, stored.lead_id, MANAGER)
+    assert decision(services, stored.lead_id)["quality"]["notes"] == [NOTE]
+
+
 def test_a_junk_lead_sends_no_notification_when_no_route_names_junk(
     services: Services, publish_policy: Publish
 ) -> None:

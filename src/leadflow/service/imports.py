@@ -69,6 +69,7 @@ class ImportReport(Refusals):
     already: int = 0  # imported before (same external_id or same values)
     outcomes: Counter[str] = field(default_factory=Counter)  # status of each added lead
     notes: int = 0  # lines noted for rows kept: a value dropped (a transform failed), junk
+    noted: Counter[str] = field(default_factory=Counter)  # quality notes on added leads, by kind
     dry_run: bool = False
 
     def noter(self, on_error: ErrorSink | None) -> ErrorSink:
@@ -122,13 +123,15 @@ def import_leads(
         if isinstance(item, RowError):
             refuse(item.line, item.reason)
             continue
-        fields, problems = apply_mapping(item.values, mapping, LEAD_FIELDS)
+        fields, unreadable = apply_mapping(item.values, mapping, LEAD_FIELDS)
         new, why = _new_lead(item, fields, source, route)
         if new is None:
             refuse(item.line, why)
             continue
-        for name, problem in problems.items():
-            note(item.line, f"kept, without {name}: {problem}")
+        for found in unreadable:
+            note(item.line, f"kept, without {found.to}: {found}")
+        if unreadable:
+            new = replace(new, notes=tuple(found.record() for found in unreadable))
         waiting.append((item.line, new))
         if len(waiting) >= batch:
             take(svc, waiting, actor, report, refuse, note)
@@ -233,13 +236,14 @@ def _take(
     note: ErrorSink,
 ) -> None:
     results = routing.intake_batch(svc, [new for _, new in waiting], actor)
-    for (line, _), result in zip(waiting, results, strict=True):
+    for (line, new), result in zip(waiting, results, strict=True):
         if isinstance(result, Routed):
             if result.replayed:
                 report.already += 1
             else:
                 report.added += 1
                 report.outcomes[result.status] += 1
+                report.noted.update(str(found.get("kind")) for found in new.notes)
                 if result.status == "junk":  # kept, never routed: the file's reader is told
                     note(line, f"kept as junk: {result.reason}")
         else:
@@ -257,14 +261,15 @@ def mapped_lead(
     with svc.store.reading() as session:
         policy = svc.policies.active(session)
     mapping = policy.intake.get(source) if policy is not None else None
-    fields, problems = apply_mapping(raw, mapping, LEAD_FIELDS)
+    fields, unreadable = apply_mapping(raw, mapping, LEAD_FIELDS)
     try:
-        return lead_from(fields, raw, source, idempotency_key)
+        new = lead_from(fields, raw, source, idempotency_key)
     except Invalid as exc:
         if exc.detail.get("field") == "email" and mapping is not None:
             exc.message += " (after the mapping for this source)"
-        exc.detail["problems"] = problems
+        exc.detail["problems"] = {found.to: str(found) for found in unreadable}
         raise
+    return replace(new, notes=tuple(found.record() for found in unreadable))
 
 
 @dataclass

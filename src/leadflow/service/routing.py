@@ -85,6 +85,8 @@ class NewLead:
     # An import: a row whose external_id names a lead with other values is a conflict, not a
     # retry (an API client retrying may resend a lead that changed on its side; a file may not).
     strict: bool = False
+    # What the door's mapping noted (`mapping.Unreadable.record`): on the timeline and record.
+    notes: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -353,7 +355,8 @@ def _take(txn: RoutingTxn, new: NewLead, actor: Actor, seen: KnownLeads | None =
         sla_reassignments=0,
     )
     txn.event(row.id, "received", actor.name, source=new.source)
-    prepared = quality.prepare_lead(txn, fields, row.received_at)
+    quality.note(txn, row, new.notes)
+    prepared = quality.prepare_lead(txn, fields, row.received_at, notes=new.notes)
     quality.keep(txn, row, prepared)
     if prepared.junk is not None:
         routed = _junk(txn, row, prepared.junk)
@@ -425,7 +428,8 @@ def restore(svc: Services, lead_id: str, actor: Actor) -> Routed:
         fields = dict(row.fields)
         if row.account_id is not None:  # filled by an earlier match: matched afresh now
             fields.pop("account", None)
-        prepared = quality.prepare_lead(txn, fields, row.received_at, screen=False)
+        notes = quality.noted(txn, row)
+        prepared = quality.prepare_lead(txn, fields, row.received_at, screen=False, notes=notes)
         quality.keep(txn, row, prepared, review=not quality.reviewed(txn, row))
         if prepared.duplicate is not None:
             routed = _merge(txn, row, prepared)

@@ -67,7 +67,7 @@ def take_in(
     """Intake's answer, whatever door the lead came in by: 201, or 200 for a retry."""
     started = time.perf_counter()
     routed = routing.intake(services, new, actor)
-    metrics.intake(routed, time.perf_counter() - started)
+    metrics.intake(routed, time.perf_counter() - started, new)
     if routed.replayed:
         response.status_code = 200
     return _routed(routed)
@@ -149,6 +149,7 @@ def restore(lead_id: str, services: Svc, actor: Manager) -> LeadRouted:
 async def import_leads(
     request: Request,
     services: Svc,
+    metrics: Annotated[Metrics, Depends(get_metrics)],
     actor: Intake,
     source: Annotated[str, Query(min_length=1, max_length=120)] = "import",
     route: bool = True,
@@ -170,6 +171,8 @@ async def import_leads(
                 )
 
         report = await run_in_threadpool(run)
+    if not dry_run:
+        metrics.noted(source, report.noted.elements())
     return ImportResult.model_validate(report.as_dict())
 
 

@@ -161,7 +161,23 @@ def test_a_dry_run_stores_nothing(database: str, tmp_path: Path) -> None:
 def test_a_dry_run_says_what_would_become_of_each_row(database: str, tmp_path: Path) -> None:
     rows = "email,company,fax\nbot@spam.example,Spam,0301234\ngreta@hafen.example,Hafen,\n"
     result = leadflow("import", "leads", write(tmp_path, rows), "--dry-run")
-    assert "2 rows: would take 2 (1 junk, 1 valid); nothing stored; 0 refused" in result.stdout
+    assert "2 rows: would take 2 (1 junk, 1 assigned); nothing stored; 0 refused" in result.stdout
+
+
+def test_a_dry_run_counts_the_duplicates_the_real_run_then_merges(
+    database: str, tmp_path: Path
+) -> None:
+    svc = env_services()
+    try:
+        publish_policy(svc, POLICY + "dedupe: {window: 30d}\n", SYSTEM)
+    finally:
+        svc.store.close()
+    path = write(tmp_path, GOOD + "greta@hafen.example,Greta,Hafen GmbH\n")
+    dry = leadflow("import", "leads", path, "--dry-run")
+    assert "4 rows: would take 4 (3 assigned, 1 merged); nothing stored" in dry.stdout, dry.stdout
+    assert count(database) == 0
+    real = leadflow("import", "leads", path)
+    assert "4 rows: added 4 (3 assigned, 1 merged)" in real.stdout, real.stdout
 
 
 def test_a_dry_run_of_a_file_imported_before_says_nothing_would_be_added(
@@ -469,7 +485,7 @@ def test_an_uploaded_dry_run_stores_nothing(
     client: TestClient, admin: Headers, policy: int
 ) -> None:
     answer = upload(client, admin, GOOD, dry_run="true")
-    assert (answer.json()["dry_run"], answer.json()["outcomes"]) == (True, {"valid": 3})
+    assert (answer.json()["dry_run"], answer.json()["outcomes"]) == (True, {"assigned": 3})
     assert client.get(f"{API}/leads", headers=admin).json()["items"] == []
 
 

@@ -158,7 +158,8 @@ async def import_leads(
     """A CSV file as the body: a lead a row, mapped by the policy's `intake.<source>`.
 
     Streamed to disk, then read row by row. `route=false` stores the leads unrouted
-    (`stored`); `dry_run=true` checks every row and stores nothing. Rows that fail are
+    (`stored`); `dry_run=true` runs the import and rolls it back: the answer is the real run's,
+    and nothing is stored. Rows that fail are
     listed with their line (the first 100; `failed` counts all), and the others are kept.
     Sending the same file again adds nothing.
     """

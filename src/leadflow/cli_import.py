@@ -52,7 +52,8 @@ def import_leads(
         bool, typer.Option("--route/--no-route", help="Route them, or only store them.")
     ] = True,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check every row; store nothing.")
+        bool,
+        typer.Option("--dry-run", help="Run the import and roll it back: what it would do."),
     ] = False,
     errors_to: ErrorsOpt = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,

@@ -117,6 +117,36 @@ def test_a_lead_without_email_or_phone_is_a_422_naming_both(
     assert [f["field"] for f in answer.json()["error"]["fields"]] == ["email", "phone"]
 
 
+def test_a_lead_with_no_usable_email_or_phone_is_answered_as_unreachable_junk(
+    post_lead: Post,
+) -> None:
+    routed = post_lead(email="not-an-email", country="US")
+    assert (routed["status"], routed["owner"], routed["reason"]) == (
+        "junk",
+        None,
+        "unreachable: no valid email or phone",
+    )
+
+
+def test_an_unreachable_lead_is_kept_with_its_reason_in_its_timeline(
+    client: TestClient, admin: Headers, post_lead: Post
+) -> None:
+    routed = post_lead(email="not-an-email", country="US")
+    lead = client.get(f"{API}/leads/{routed['id']}", headers=admin).json()
+    assert lead["junk_reason"] == "unreachable: no valid email or phone"
+    junk = [e["data"] for e in lead["timeline"] if e["type"] == "junk"]
+    assert junk == [{"reason": "unreachable: no valid email or phone"}]
+
+
+def test_unreachable_leads_are_counted_in_the_reports_junk_by_reason(
+    client: TestClient, admin: Headers, post_lead: Post
+) -> None:
+    post_lead(email="not-an-email", country="US")
+    week = {"from": "2026-11-23", "to": "2026-11-29", "tz": "America/New_York"}
+    summary = client.get(f"{API}/reports/summary", params=week, headers=admin).json()
+    assert summary["overall"]["junk_reasons"] == {"unreachable": 1}
+
+
 def test_a_nested_field_is_named_by_its_dotted_path(
     client: TestClient, admin: Headers, policy: int
 ) -> None:

@@ -31,14 +31,14 @@ fallback: team
 """
 
 LEADS = """\
-id,received_at,country,employees,existing_owner
-L1,2026-11-23T09:30,US,50,
-L2,2026-11-23T09:31,US,5,
-L3,2026-11-23T09:32,us,500,
-L4,2026-11-23T09:33,DE,80,
-L5,2026-11-23T09:34,US,80,cy@example.com
-L6,2026-11-23T21:00,US,80,
-L7,2026-11-26T10:00,US,80,
+id,received_at,email,country,employees,existing_owner
+L1,2026-11-23T09:30,l1@example.com,US,50,
+L2,2026-11-23T09:31,l2@example.com,US,5,
+L3,2026-11-23T09:32,l3@example.com,us,500,
+L4,2026-11-23T09:33,l4@example.com,DE,80,
+L5,2026-11-23T09:34,l5@example.com,US,80,cy@example.com
+L6,2026-11-23T21:00,l6@example.com,US,80,
+L7,2026-11-26T10:00,l7@example.com,US,80,
 """
 
 EVENTS = [
@@ -128,7 +128,7 @@ def test_the_summary_reports_outcomes_per_rep_and_fairness(files: Path) -> None:
 
 
 def test_a_bad_time_stops_the_run_naming_the_file_line_and_field(files: Path) -> None:
-    (files / "leads.csv").write_text(LEADS + "L8,2026-13-01T10:00,US,80,\n")
+    (files / "leads.csv").write_text(LEADS + "L8,2026-13-01T10:00,l8@example.com,US,80,\n")
     result = simulate(files)
     assert result.returncode == 1
     assert "leads.csv line 9: received_at: '2026-13-01T10:00'" in result.stderr
@@ -185,7 +185,10 @@ def test_the_progress_bar_on_large_inputs_changes_no_decision(
 
 def test_a_csv_without_an_id_column_names_its_leads_by_line(files: Path) -> None:
     """An import's file has no ids: the first lead under the header is row-2."""
-    no_ids = "received_at,country,employees\n2026-11-23T09:30,US,50\n\n2026-11-23T09:31,US,5\n"
+    no_ids = (
+        "received_at,email,country,employees\n2026-11-23T09:30,a@example.com,US,50\n\n"
+        "2026-11-23T09:31,b@example.com,US,5\n"
+    )
     (files / "import.csv").write_text(no_ids)
     result = leadflow(
         "simulate", "--policy", "policy.yaml", "--leads", "import.csv", "--out", "d.jsonl",

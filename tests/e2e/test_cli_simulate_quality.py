@@ -81,6 +81,16 @@ def test_the_summary_counts_junk_leads_by_reason(files: Path) -> None:
     assert re.search(r"honeypot\s+│\s+1\s+│", result.stdout), result.stdout
 
 
+def test_a_lead_with_no_usable_email_or_phone_is_counted_as_unreachable_junk(
+    files: Path,
+) -> None:
+    with (files / "leads.csv").open("a") as leads:
+        leads.write("L5,2026-05-04T10:20,not-an-email,Nobody Ltd,\n")
+    result = simulate(files)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"unreachable\s*│\s*1", result.stdout), result.stdout
+
+
 def test_a_bad_accounts_row_stops_the_run_naming_its_line(files: Path) -> None:
     (files / "accounts.csv").write_text(ACCOUNTS + "ebro,Ebro Foods,ebro.example,ines,Narnia\n")
     result = simulate(files)

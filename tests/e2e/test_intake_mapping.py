@@ -162,6 +162,79 @@ def test_a_phone_alone_is_enough_after_mapping(
     assert answer.status_code == 201, answer.text
 
 
+def test_a_mapped_lead_with_no_usable_email_or_phone_is_kept_as_unreachable_junk(
+    client: TestClient, admin: Headers, mapped: int
+) -> None:
+    body = {"Work Email": "not-an-email", "Organisation": "Orbit Labs", "country": "US"}
+    answer = client.post(f"{API}/intake/formspark", json=body, headers=admin)
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["status"], answer.json()["reason"]) == (
+        "junk",
+        "unreachable: no valid email or phone",
+    )
+
+
+UNREADABLE = {
+    "kind": "unreadable_value",
+    "field": "Head count",
+    "value": "lots",
+    "transform": "number",
+    "to": "employees",
+    "reason": "not a number: 'lots'",
+}
+
+
+def test_a_value_its_transform_cannot_read_is_noted_in_the_leads_timeline(
+    client: TestClient, admin: Headers, mapped: int
+) -> None:
+    answer = client.post(
+        f"{API}/intake/formspark", json={**FORM, "Head count": "lots"}, headers=admin
+    )
+    lead = client.get(f"{API}/leads/{answer.json()['id']}", headers=admin).json()
+    assert "employees" not in lead["fields"]
+    assert [e["data"] for e in lead["timeline"] if e["type"] == "quality"] == [UNREADABLE]
+
+
+def test_a_value_its_transform_cannot_read_is_noted_in_the_decision_record(
+    client: TestClient, admin: Headers, mapped: int
+) -> None:
+    answer = client.post(
+        f"{API}/intake/formspark", json={**FORM, "Head count": "lots"}, headers=admin
+    )
+    lead = client.get(f"{API}/leads/{answer.json()['id']}", headers=admin).json()
+    assert lead["decisions"][0]["record"]["quality"]["notes"] == [UNREADABLE]
+
+
+def metric(client: TestClient, line_start: str) -> float:
+    """The value of the first sample line of /metrics that starts with `line_start`."""
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(line_start):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+NOTES = 'leadflow_quality_notes_total{kind="unreadable_value",source="formspark"}'
+
+
+def test_metrics_count_the_unreadable_values_noted_per_source(
+    client: TestClient, admin: Headers, mapped: int
+) -> None:
+    for n in range(2):
+        body = {**FORM, "Work Email": f"m{n}@orbit.example", "Head count": "lots"}
+        client.post(f"{API}/intake/formspark", json=body, headers=admin)
+    client.post(f"{API}/intake/formspark", json=FORM, headers=admin)
+    assert metric(client, NOTES) == 2
+
+
+def test_a_replayed_retry_adds_no_note_to_the_metrics(
+    client: TestClient, admin: Headers, mapped: int
+) -> None:
+    headers = {**admin, "Idempotency-Key": "formspark-lots"}
+    for _ in range(2):
+        client.post(f"{API}/intake/formspark", json={**FORM, "Head count": "lots"}, headers=headers)
+    assert metric(client, NOTES) == 1
+
+
 def test_a_body_that_is_not_a_json_object_is_a_422_naming_the_body(
     client: TestClient, admin: Headers, mapped: int
 ) -> None:

@@ -108,6 +108,59 @@ def test_a_junk_lead_is_kept_with_its_reason_and_routed_to_nobody(
     assert timeline(services, routed.lead_id) == ["received", "junk"]
 
 
+def test_a_lead_with_no_usable_email_or_phone_is_kept_as_unreachable_junk(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, BASE)
+    routed = take(services, email="not-an-email", country="US")
+    stored = row(services, routed.lead_id)
+    assert (routed.status, routed.owner, routed.reason) == (
+        "junk",
+        None,
+        "unreachable: no valid email or phone",
+    )
+    assert stored.junk_reason == "unreachable: no valid email or phone"
+    assert timeline(services, routed.lead_id) == ["received", "junk"]
+
+
+def test_an_unreachable_lead_is_routed_when_the_policy_turns_the_screen_off(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, BASE + "junk: {unreachable: false}\n")
+    routed = take(services, email="not-an-email", country="US", employees=3)
+    assert (routed.status, routed.owner) == ("assigned", "ann")
+
+
+NOTE = {
+    "kind": "unreadable_value",
+    "field": "Company Size",
+    "value": "lots",
+    "transform": "integer",
+    "to": "employees",
+    "reason": "not a number: 'lots'",
+}
+
+
+def test_a_doors_note_is_a_quality_event_in_the_leads_timeline(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, BASE)
+    new = NewLead({"email": "a@acme.com"}, {"email": "a@acme.com"}, notes=(NOTE,))
+    routed = intake(services, new, FORM)
+    assert timeline(services, routed.lead_id) == ["received", "quality", "assigned"]
+    assert decision(services, routed.lead_id)["quality"]["notes"] == [NOTE]
+
+
+def test_a_restored_leads_new_decision_keeps_the_notes_it_came_with(
+    services: Services, publish_policy: Publish
+) -> None:
+    publish_policy(services, BASE)
+    new = NewLead({"email": "a@acme.com"}, {"email": "a@acme.com"}, route=False, notes=(NOTE,))
+    stored = intake(services, new, FORM)
+    restore(services, stored.lead_id, MANAGER)
+    assert decision(services, stored.lead_id)["quality"]["notes"] == [NOTE]
+
+
 def test_a_junk_lead_sends_no_notification_when_no_route_names_junk(
     services: Services, publish_policy: Publish
 ) -> None:

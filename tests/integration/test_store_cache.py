@@ -184,7 +184,8 @@ def test_a_decision_that_changes_no_state_keeps_the_cache_and_the_clock(
         "load_state",
         lambda session, policy: loads.append(1) or real(session, policy),
     )
-    nurtured = intake(services, NewLead({"tiny": "yes"}, {"tiny": "yes"}), FORM)
+    small = {"email": "tiny@small.example", "tiny": "yes"}
+    nurtured = intake(services, NewLead(small, dict(small)), FORM)
     assert nurtured.status == "nurture"
     assert clock_version(services) == before  # nothing changed: no process needs to reload
     assert take(services).owner == "r2"

@@ -44,7 +44,7 @@ Publish = Callable[[Services, str], int]
 
 def post(svc: Services, company: str, received_at: datetime | None = None) -> str:
     new = NewLead(
-        fields={"email": f"{company.lower()}@acme.example", "company": company},
+        fields={"email": f"{company.lower().replace(' ', '.')}@acme.example", "company": company},
         payload={"company": company},
         received_at=received_at,
     )

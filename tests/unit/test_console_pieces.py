@@ -3,10 +3,13 @@ lead is junk in words, and the sealed cookie that carries a new key's secret to 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from leadflow.console import once, words
 from leadflow.console.pages.home import duration
+from leadflow.console.timeline import items
 from leadflow.service.context import Services
 from leadflow.settings import Settings
 
@@ -80,3 +83,20 @@ def test_another_instances_cookie_opens_to_nothing(svc: Services) -> None:
 @pytest.mark.parametrize("garbage", ["", "!!!", "AAAA"])
 def test_garbage_opens_to_nothing(svc: Services, garbage: str) -> None:
     assert once.unseal(svc, garbage, "p") is None
+
+
+def test_a_quality_note_reads_in_the_lead_page_timeline_as_what_was_left_out() -> None:
+    note = {
+        "kind": "unreadable_value",
+        "field": "Company Size",
+        "value": "lots",
+        "transform": "integer",
+        "to": "employees",
+        "reason": "not a number: 'lots'",
+    }
+    event = SimpleNamespace(type="quality", actor="leadflow", at=None, data=note)
+    (item,) = items([event], {}, "UTC")
+    assert (item.label, item.kind) == ("Noted while cleaning", "warn")
+    assert (
+        item.detail == "Company Size = 'lots' could not be read as integer: left out of employees"
+    )

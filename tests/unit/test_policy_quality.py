@@ -41,6 +41,23 @@ def test_a_policy_without_quality_sections_merges_nothing_and_scores_nothing() -
     assert (policy.dedupe, policy.scoring, dict(policy.intake)) == (None, None, {})
 
 
+def test_a_policy_without_a_junk_section_screens_unreachable_leads() -> None:
+    assert compiled("").junk.unreachable is True
+
+
+def test_a_junk_section_that_does_not_name_unreachable_screens_them_too() -> None:
+    assert compiled("junk:\n  honeypots: [fax]\n").junk.unreachable is True
+
+
+def test_unreachable_false_turns_the_screen_off() -> None:
+    assert compiled("junk:\n  unreachable: false\n").junk.unreachable is False
+
+
+def test_unreachable_given_as_text_is_an_error_at_its_line() -> None:
+    found = errors("junk:\n  unreachable: 'no'\n")
+    assert len(found) == 1 and found[0][0] == 9, found
+
+
 def test_an_intake_mapping_compiles_its_fields_and_transforms() -> None:
     policy = compiled(
         "intake:\n  typeform:\n    fields:\n      Work email: email\n"

@@ -27,23 +27,24 @@ WEBINAR_FORM = IntakeMapping(
 
 
 def mapped(raw: dict[str, Any], mapping: IntakeMapping | None = WEBINAR_FORM) -> dict[str, Any]:
-    fields, problems = apply_mapping(raw, mapping, KNOWN)
-    assert problems == {}
+    fields, unreadable = apply_mapping(raw, mapping, KNOWN)
+    assert unreadable == []
     return fields
 
 
 def transformed(transform: str, value: Any) -> Any:
     mapping = IntakeMapping("test", {"in": FieldMap("out", transform)})
-    fields, problems = apply_mapping({"in": value}, mapping, KNOWN)
-    assert problems == {}
+    fields, unreadable = apply_mapping({"in": value}, mapping, KNOWN)
+    assert unreadable == []
     return fields["out"]
 
 
 def problem(transform: str, value: Any) -> str:
     mapping = IntakeMapping("test", {"in": FieldMap("out", transform)})
-    fields, problems = apply_mapping({"in": value}, mapping, KNOWN)
+    fields, unreadable = apply_mapping({"in": value}, mapping, KNOWN)
     assert "out" not in fields
-    return problems["out"]
+    (note,) = unreadable
+    return str(note)
 
 
 def test_a_mapped_field_goes_to_its_target() -> None:
@@ -109,9 +110,29 @@ def test_custom_fields_sent_as_custom_stay_custom() -> None:
     }
 
 
-def test_a_value_a_transform_cannot_convert_is_dropped_with_a_problem() -> None:
-    fields, problems = apply_mapping({"Company Size": "lots"}, WEBINAR_FORM, KNOWN)
-    assert (fields, problems) == ({}, {"employees": "Company Size: not a number: 'lots'"})
+def test_a_value_a_transform_cannot_convert_is_dropped_and_noted() -> None:
+    fields, unreadable = apply_mapping({"Company Size": "lots"}, WEBINAR_FORM, KNOWN)
+    assert fields == {}
+    assert [note.record() for note in unreadable] == [
+        {
+            "kind": "unreadable_value",
+            "field": "Company Size",
+            "value": "lots",
+            "transform": "integer",
+            "to": "employees",
+            "reason": "not a number: 'lots'",
+        }
+    ]
+
+
+def test_an_unreadable_value_that_is_not_text_is_noted_as_json_text() -> None:
+    _, unreadable = apply_mapping({"Company Size": [1, 2]}, WEBINAR_FORM, KNOWN)
+    assert [note.value for note in unreadable] == ["[1,2]"]
+
+
+def test_a_long_unreadable_value_is_noted_cut_to_200_characters() -> None:
+    _, unreadable = apply_mapping({"Company Size": "x" * 500}, WEBINAR_FORM, KNOWN)
+    assert [len(note.value) for note in unreadable] == [200]
 
 
 def test_the_transforms_a_policy_may_name() -> None:

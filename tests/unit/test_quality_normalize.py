@@ -315,8 +315,18 @@ def test_a_lead_with_only_a_valid_phone_is_reachable() -> None:
     assert normalize({"phone": "+14155550123"}, UNREACHABLE).junk is None
 
 
-def test_unreachable_leads_pass_unless_the_policy_asks_for_that_rule() -> None:
+def test_normalize_alone_cleans_without_screening_unreachable_leads() -> None:
     assert normalize({"company": "Northwind"}).junk is None
+
+
+def test_junk_rules_screen_unreachable_leads_unless_told_not_to() -> None:
+    lead = {"email": "not-an-email", "country": "US"}
+    assert normalize(lead, JunkRules()).junk == "unreachable: no valid email or phone"
+    assert normalize(lead, JunkRules(unreachable=False)).junk is None
+
+
+def test_a_placeholder_email_and_no_phone_is_unreachable() -> None:
+    assert normalize({"email": "n/a"}, JunkRules()).junk == "unreachable: no valid email or phone"
 
 
 def test_the_first_junk_reason_in_rule_order_is_the_verdict() -> None:

@@ -38,7 +38,9 @@ def at(text: str) -> float:
 
 
 def lead(lead_id: str, when: str, **fields: Any) -> LeadArrival:
-    return LeadArrival(at(when), lead_id, fields, 1, "leads.csv")
+    """A lead someone can reach (an email of its own, unless given), arriving at `when`."""
+    reachable = {"email": f"{lead_id.lower()}@example.com", **fields}
+    return LeadArrival(at(when), lead_id, reachable, 1, "leads.csv")
 
 
 def run(policy_text: str, items: list[TimelineItem]) -> tuple[list[Decision], Simulator]:

@@ -95,6 +95,44 @@ def test_a_junk_lead_does_not_move_the_rotation() -> None:
     assert owners(decisions) == [("L2", "ivy")]
 
 
+def test_a_lead_with_no_usable_email_or_phone_is_junk_as_unreachable() -> None:
+    items: list[TimelineItem] = [arrival("L1", at(2), email="not-an-email", country="US")]
+    decisions, simulator = run(items)
+    assert decisions == []
+    assert simulator.summary.junk == {"unreachable": 1}
+
+
+def test_an_unreachable_lead_is_routed_when_the_policy_turns_the_screen_off() -> None:
+    items: list[TimelineItem] = [arrival("L1", at(2), email="not-an-email", country="US")]
+    decisions, _ = run(items, "junk: {unreachable: false}\n")
+    assert owners(decisions) == [("L1", "ivy")]
+
+
+MAPPED = """\
+intake:
+  webflow:
+    fields:
+      Company Size: {to: employees, transform: integer}
+"""
+
+
+def test_a_value_its_transform_cannot_read_is_noted_in_the_decision_record() -> None:
+    lead = arrival(
+        "L1", at(2), email="a@buyer.example", source="webflow", **{"Company Size": "lots"}
+    )
+    decisions, _ = run([lead], MAPPED)
+    (note,) = decisions[0].record["quality"]["notes"]
+    assert (note["field"], note["value"], note["transform"]) == ("Company Size", "lots", "integer")
+
+
+def test_the_summary_counts_the_notes_by_kind() -> None:
+    lead = arrival(
+        "L1", at(2), email="a@buyer.example", source="webflow", **{"Company Size": "lots"}
+    )
+    _, simulator = run([lead], MAPPED)
+    assert simulator.summary.to_dict()["quality"]["notes"] == {"unreadable_value": 1}
+
+
 # dedupe
 
 

@@ -81,8 +81,10 @@ def at(text: str) -> float:
 
 
 def lead(lead_id: str, when: str, touch: str | None = None, **fields: Any) -> LeadArrival:
+    """A lead someone can reach (an email of its own, unless given), arriving at `when`."""
     touched = None if touch is None else at(touch)
-    return LeadArrival(at(when), lead_id, fields, 1, "leads.csv", touched)
+    reachable = {"email": f"{lead_id.lower()}@example.com", **fields}
+    return LeadArrival(at(when), lead_id, reachable, 1, "leads.csv", touched)
 
 
 def status(lead_id: str, when: str, what: str) -> LeadStatus:
@@ -345,12 +347,12 @@ def write_files(folder: Path, leads: str, events: list[dict[str, Any]] | None = 
 
 
 LEADS = """\
-    id,received_at,score,first_touch_at
-    L1,2026-11-23T10:00,90,2026-11-23T10:30
-    L2,2026-11-23T10:01,10,2026-11-23T10:20
-    L3,2026-11-23T10:02,85,
-    L4,2026-11-23T10:03,85,2026-11-23T10:04
-    L5,2026-11-23T10:06,20,
+    id,received_at,email,score,first_touch_at
+    L1,2026-11-23T10:00,l1@example.com,90,2026-11-23T10:30
+    L2,2026-11-23T10:01,l2@example.com,10,2026-11-23T10:20
+    L3,2026-11-23T10:02,l3@example.com,85,
+    L4,2026-11-23T10:03,l4@example.com,85,2026-11-23T10:04
+    L5,2026-11-23T10:06,l5@example.com,20,
 """
 
 
@@ -364,7 +366,7 @@ def simulate(folder: Path, out: str) -> dict[str, Any]:
 def test_a_history_without_touches_reports_sla_not_measured_and_moves_no_lead(
     tmp_path: Path,
 ) -> None:
-    write_files(tmp_path, "id,received_at,score\nL1,2026-11-23T10:00,90\n")
+    write_files(tmp_path, "id,received_at,email,score\nL1,2026-11-23T10:00,l1@example.com,90\n")
     summary = simulate(tmp_path, "decisions.jsonl")
     assert summary["sla"] == {"measured": False, "why_not": NO_TOUCHES}
     assert len((tmp_path / "decisions.jsonl").read_bytes().splitlines()) == 1
@@ -373,7 +375,7 @@ def test_a_history_without_touches_reports_sla_not_measured_and_moves_no_lead(
 def test_a_status_event_that_meets_an_sla_is_touch_data(tmp_path: Path) -> None:
     write_files(
         tmp_path,
-        "id,received_at,score\nL1,2026-11-23T10:00,90\n",
+        "id,received_at,email,score\nL1,2026-11-23T10:00,l1@example.com,90\n",
         [{"at": "2026-11-23T10:02", "type": "lead.status", "lead_id": "L1", "status": "won"}],
     )
     assert simulate(tmp_path, "decisions.jsonl")["sla"]["overall"]["met"] == 1
@@ -391,13 +393,16 @@ def test_the_same_inputs_with_sla_give_byte_identical_decisions(tmp_path: Path) 
 def test_first_touch_at_is_the_leads_history_not_a_field_the_rules_read(tmp_path: Path) -> None:
     write_files(tmp_path, LEADS)
     first = next(read_leads(tmp_path / "leads.csv", "UTC"))
-    assert (first.fields, first.first_touch) == ({"score": "90"}, at("2026-11-23T10:30Z"))
+    assert (first.fields, first.first_touch) == (
+        {"email": "l1@example.com", "score": "90"},
+        at("2026-11-23T10:30Z"),
+    )
 
 
 def test_an_empty_first_touch_at_means_never_touched(tmp_path: Path) -> None:
     write_files(tmp_path, LEADS)
     third = list(read_leads(tmp_path / "leads.csv", "UTC"))[2]
-    assert (third.fields, third.first_touch) == ({"score": "85"}, None)
+    assert (third.fields, third.first_touch) == ({"email": "l3@example.com", "score": "85"}, None)
 
 
 def test_a_first_touch_before_the_lead_was_received_names_the_line_and_field(

@@ -1,4 +1,5 @@
-"""Prometheus metrics of one app: leads received by door, routed by outcome, time to decide.
+"""Prometheus metrics of one app: leads received by door, routed by outcome, time to decide,
+and the quality notes put on leads (by source and kind).
 
 Every door a lead comes in by counts it as received: `api` (POST /leads), `intake` (POST
 /intake/{source}), `import` (POST /leads/import: the leads added, not a dry run's); `hook` and
@@ -12,12 +13,14 @@ never register the same name twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastapi import Request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
 from leadflow.service.imports import ImportReport
-from leadflow.service.routing import Routed
+from leadflow.service.routing import NewLead, Routed
 
 # Routing takes about a millisecond; the top buckets are for a database that is struggling.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -50,6 +53,13 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.quality_notes = Counter(
+            "leadflow_quality_notes",
+            "Notes put on leads taken in, by source and kind (unreadable_value: a value a "
+            "mapping's transform could not read, left out of the lead's fields).",
+            ["source", "kind"],
+            registry=self.registry,
+        )
         self.decision_seconds = Histogram(
             "leadflow_decision_seconds",
             "Time inside intake: store, decide and commit one lead.",
@@ -57,14 +67,26 @@ class Metrics:
             registry=self.registry,
         )
 
-    def intake(self, routed: Routed, seconds: float, door: str) -> None:
-        """Count one lead come in by `door`: a new lead (received, routed, timed) or a replay."""
+    def intake(self, routed: Routed, seconds: float, door: str, new: NewLead | None = None) -> None:
+        """Count one lead come in by `door`: a new lead (received, routed, timed, its notes) or
+        a replay."""
         if routed.replayed:
             self.replayed.inc()
             return
         self.received.labels(door=door).inc()
         self.routed.labels(outcome=routed.status).inc()
         self.decision_seconds.observe(seconds)
+        if new is not None:
+            self.noted(new.source, [str(note.get("kind")) for note in new.notes])
+
+    def noted(self, source: str | None, kinds: Iterable[str]) -> None:
+        """Count the quality notes put on new leads of `source` (one kind per note).
+
+        Notes arise only where a policy's mapping applies, so `source` takes the few names
+        of the policy's `intake` sources, never an unbounded set.
+        """
+        for kind in kinds:
+            self.quality_notes.labels(source=source or "", kind=kind).inc()
 
     def imported(self, report: ImportReport) -> None:
         """Count an import's added leads as received, and the routed ones by outcome."""

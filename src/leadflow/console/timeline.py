@@ -64,6 +64,7 @@ KINDS = {
     "sla.escalated": "bad",
     "notification.dead": "bad",
     "rejected": "warn",
+    "quality": "warn",
     "queued": "warn",
     "sla.reminded": "warn",
     "sla.met": "ok",
@@ -202,6 +203,15 @@ def _dead(said: _Said, data: dict[str, Any]) -> str:
     return str(data.get("error") or "")
 
 
+def _quality(said: _Said, data: dict[str, Any]) -> str:
+    if data.get("kind") == "unreadable_value":
+        return (
+            f"{data.get('field')} = {data.get('value')!r} could not be read as "
+            f"{data.get('transform')}: left out of {data.get('to')}"
+        )
+    return _generic(said, data)
+
+
 def _generic(said: _Said, data: dict[str, Any]) -> str:
     shown = [(k, v) for k, v in data.items() if v not in (None, "", [], {})]
     return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown)
@@ -226,6 +236,7 @@ DETAILS: dict[str, Detail] = {
     "rerouted": _rerouted,
     "restored": _restored,
     "junk": _reason,
+    "quality": _quality,
     "stored": _reason,
     "alert": _reason,
     "sla.stopped": _reason,

@@ -59,6 +59,7 @@ EVENT_LABELS = {
     "merged": "Merged into a duplicate",
     "duplicate": "A duplicate was merged in",
     "junk": "Marked junk",
+    "quality": "Noted while cleaning",
     "restored": "Restored",
     "stored": "Stored without routing",
     "rerouted": "Routed again",

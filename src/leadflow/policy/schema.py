@@ -227,7 +227,7 @@ class JunkDoc(Doc):
     what = "the junk section"
     honeypots: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(default_factory=list)
     refuse_disposable: bool = False
-    unreachable: bool = False
+    unreachable: bool = True  # false: a lead with no usable email or phone is routed anyway
     blocked_domains: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(
         default_factory=list
     )

@@ -11,8 +11,10 @@ A policy maps them per source; `apply_mapping` turns a raw submission into lead 
 
 Incoming names match case-insensitively and ignoring surrounding spaces. Values arrive as JSON
 gives them: a list of one value is that value, an empty list or mapping is no value, and text
-is stripped. A value that its transform cannot convert is dropped and the reason recorded; a
-second value for a field that already has one is kept under `custom` with its own name.
+is stripped. A value that its transform cannot convert is dropped and noted (`Unreadable`:
+the field, the value as text, the transform, why): every door that maps a lead puts the note
+on it, in its timeline and its decision record. A second value for a field that already has
+one is kept under `custom` with its own name.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
+
+import orjson
 
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 _TRUE = frozenset({"yes", "y", "true", "1", "on", "checked"})
@@ -88,6 +92,49 @@ _APPLY: dict[str, Callable[[Any], Any]] = {
 TRANSFORMS = frozenset(_APPLY)  # the names a policy may use
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A value a transform could not read: dropped from the lead's fields, noted on the lead.
+
+    Example: `Company Size: lots` mapped to employees with `integer` ->
+    field 'Company Size', value 'lots', transform 'integer', to 'employees',
+    reason "not a number: 'lots'".
+    """
+
+    kind: ClassVar[str] = "unreadable_value"  # the note's kind, as /metrics counts it
+    field: str  # the incoming name, as the sender wrote it
+    value: str  # the value as text, cut to 200 characters
+    transform: str
+    to: str  # the lead field it was mapped to
+    reason: str
+
+    def record(self) -> dict[str, str]:
+        """The note as the lead's timeline and decision record keep it (JSON)."""
+        return {
+            "kind": self.kind,
+            "field": self.field,
+            "value": self.value,
+            "transform": self.transform,
+            "to": self.to,
+            "reason": self.reason,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+def as_text(value: Any) -> str:
+    """A received value as a person reads it: text as it is, anything else as JSON."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = orjson.dumps(value).decode()
+        except TypeError:
+            text = repr(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 @dataclass(frozen=True)
 class FieldMap:
     """Where one incoming field goes (`to`, a lead field or a path) and how it is converted."""
@@ -122,8 +169,8 @@ def lead_field_name(name: str) -> str:
 
 def apply_mapping(
     raw: Mapping[str, Any], mapping: IntakeMapping | None, known: frozenset[str]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The lead fields of a raw submission, and the problems found (lead field -> reason).
+) -> tuple[dict[str, Any], list[Unreadable]]:
+    """The lead fields of a raw submission, and the values its transforms could not read.
 
     `known` holds the lead field names an unmapped incoming name may land on. Without a
     mapping, every field is placed by that rule alone.
@@ -133,7 +180,7 @@ def apply_mapping(
     }
     keep_unmapped = mapping is None or mapping.keep_unmapped
     fields: dict[str, Any] = {}
-    problems: dict[str, str] = {}
+    unreadable: list[Unreadable] = []
     extra: dict[str, Any] = {}
     # Mapped fields first, so that one named by the mapping wins over one that merely reads
     # as the same lead field.
@@ -160,7 +207,8 @@ def apply_mapping(
                 try:
                     value = _APPLY[rule.transform](value)
                 except ValueError as error:
-                    problems[target] = f"{name}: {error}"
+                    note = Unreadable(str(name), as_text(value), rule.transform, target, str(error))
+                    unreadable.append(note)
                     continue
         if not _place(fields, target, value):
             extra.setdefault(name, value)
@@ -169,7 +217,7 @@ def apply_mapping(
         if isinstance(custom, dict):
             for name, value in extra.items():
                 custom.setdefault(name, value)
-    return fields, problems
+    return fields, unreadable
 
 
 def _unwrapped(value: Any) -> Any:

@@ -62,7 +62,9 @@ class JunkRules:
     refuse_disposable: bool = False  # a throwaway mailbox means nobody will answer
     blocked_domains: frozenset[str] = frozenset()  # competitors, our own staff, known spam
     blocked_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (field, regex searched)
-    unreachable: bool = False  # neither a valid email nor a valid phone: nobody to call
+    # Neither a usable email nor a usable phone: nobody to call or write to. On unless the
+    # policy says `junk: {unreachable: false}`: a lead a rep cannot reach is not a lead.
+    unreachable: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class Cleaned:
         }
 
 
-_NO_EXTRA_RULES = JunkRules()  # junk only by what a policy asks
+NO_SCREEN = JunkRules(unreachable=False)  # normalize alone cleans; the policy's rules screen
 
 
 @dataclass
@@ -106,7 +108,7 @@ class _Work:
         self.problems[name] = reason
 
 
-def normalize(fields: Mapping[str, Any], junk: JunkRules = _NO_EXTRA_RULES) -> Cleaned:
+def normalize(fields: Mapping[str, Any], junk: JunkRules = NO_SCREEN) -> Cleaned:
     """The lead's fields cleaned and completed, its problems, and whether it is junk.
 
     Example: {"email": " Jane@Acme.COM", "phone": "(415) 555-0123", "country": "USA",

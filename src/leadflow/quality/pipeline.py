@@ -11,7 +11,7 @@ and the points that made the score.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +37,7 @@ class Prepared:
     review: Match | None  # between the review floor and the accept threshold: for a person
     scored: Scored | None
     record: dict[str, Any]  # for the decision record
+    notes: tuple[dict[str, Any], ...] = ()  # the door's notes (`mapping.Unreadable.record`)
 
     @property
     def score(self) -> float | None:
@@ -55,19 +56,24 @@ def prepare(
     accounts: AccountIndex | None = None,
     find_duplicate: FindDuplicate | None = None,
     screen: bool = True,
+    notes: Sequence[Mapping[str, Any]] = (),
 ) -> Prepared:
     """Clean, screen, identify and score one lead under `policy` (None: clean only).
 
-    `screen=False` leaves out the junk rules: a person restored the lead.
+    `screen=False` leaves out the junk rules: a person restored the lead. `notes`: what the
+    door's mapping noted on the lead, kept in the record under ``notes``.
     """
     junk_rules = (policy.junk if policy is not None else None) or _DEFAULT_JUNK
     cleaned = normalize(fields, junk_rules)
     lead = cleaned.fields
     record: dict[str, Any] = {"cleaned": cleaned.record()}
+    kept = tuple(dict(note) for note in notes)
+    if kept:
+        record["notes"] = [dict(note) for note in kept]
     keys = identity_keys(lead)
     junk = cleaned.junk if screen else None
     if junk is not None or policy is None:
-        return Prepared(lead, junk, keys, None, None, None, None, record)
+        return Prepared(lead, junk, keys, None, None, None, None, record, kept)
     duplicate = None
     if policy.dedupe is not None and find_duplicate is not None:
         duplicate = find_duplicate(keys)
@@ -96,7 +102,7 @@ def prepare(
         if scored.tier is not None:
             lead["tier"] = scored.tier
         record["score"] = scored.record()
-    return Prepared(lead, None, keys, duplicate, accepted, review, scored, record)
+    return Prepared(lead, None, keys, duplicate, accepted, review, scored, record, kept)
 
 
 def merged(lead_id: str, now: datetime, prepared: Prepared, policy: Policy) -> Decision:

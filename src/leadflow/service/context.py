@@ -56,6 +56,10 @@ class PolicyCache:
             self._active_at = (clock_version, policy)
         return policy
 
+    def forget(self) -> None:
+        """Trust no clock version seen so far (a dry run's, rolled back, may come again)."""
+        self._active_at = None
+
     def routed(self, before: int, after: int) -> None:
         """A routing transaction moved the clock from `before` to `after` and committed.
 

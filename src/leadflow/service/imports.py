@@ -9,6 +9,9 @@ a lead gets its line and reason in the error report; the rows around it are kept
 Importing the same file twice adds nothing the second time: each row carries an idempotency
 key made from its values (and its `external_id`, when the mapping gives one), so a second
 import finds every lead already there and counts it as `already`.
+
+A dry run is the same import in one transaction rolled back at its end (`routing.trial`):
+the same steps, batches and counts as the real run, and nothing stored.
 """
 
 from __future__ import annotations
@@ -17,16 +20,17 @@ import difflib
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import orjson
+from sqlalchemy.orm import Session
 
 from leadflow.imports.accounts import AccountIn, BadAccount, checked, from_row
 from leadflow.imports.csvfile import CsvFile, Row, RowError
 from leadflow.quality.mapping import LEAD_FIELDS, apply_mapping
-from leadflow.quality.pipeline import prepare
 from leadflow.quality.placeholders import is_placeholder
 from leadflow.service import routing
 from leadflow.service.accounts import save_accounts
@@ -69,8 +73,19 @@ class ImportReport(Refusals):
     added: int = 0
     already: int = 0  # imported before (same external_id or same values)
     outcomes: Counter[str] = field(default_factory=Counter)  # status of each added lead
-    notes: int = 0  # rows kept with a value dropped (a transform that failed)
-    dry_run: bool = False
+    notes: int = 0  # lines noted for rows kept: a value dropped (a transform failed), junk
+    noted: Counter[str] = field(default_factory=Counter)  # quality notes on added leads, by kind
+    dry_run: bool = False  # the counts are what the real run would do; nothing was stored
+
+    def noter(self, on_error: ErrorSink | None) -> ErrorSink:
+        """A row kept, with something to say about it: counted and passed on (to the report)."""
+
+        def note(line: int, text: str) -> None:
+            self.notes += 1
+            if on_error is not None:
+                on_error(line, text)
+
+        return note
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,29 +120,32 @@ def import_leads(
         policy = svc.policies.active(session)
     mapping = policy.mapping_for(source) if policy is not None else None
 
-    refuse = report.refuser(on_error)
-    take = _predict if dry_run else _take
+    refuse, note = report.refuser(on_error), report.noter(on_error)
     waiting: list[tuple[int, NewLead]] = []
-    for item in _rows(file, on_progress):
-        report.rows += 1
-        if isinstance(item, RowError):
-            refuse(item.line, item.reason)
-            continue
-        fields, problems = apply_mapping(item.values, mapping, LEAD_FIELDS)
-        new, why = _new_lead(item, fields, source, route)
-        if new is None:
-            refuse(item.line, why)
-            continue
-        for name, problem in problems.items():
-            report.notes += 1
-            if on_error is not None:
-                on_error(item.line, f"kept, without {name}: {problem}")
-        waiting.append((item.line, new))
-        if len(waiting) >= batch:
-            take(svc, waiting, actor, report, refuse)
-            waiting = []
-    if waiting:
-        take(svc, waiting, actor, report, refuse)
+    # A dry run takes the rows exactly as the real run does, in one transaction rolled back
+    # at the end: duplicates, accounts, rotations and caps count as they would, and nothing
+    # stays (no lead, no notification, no rotation moved).
+    with routing.trial(svc) if dry_run else nullcontext() as trial:
+        for item in _rows(file, on_progress):
+            report.rows += 1
+            if isinstance(item, RowError):
+                refuse(item.line, item.reason)
+                continue
+            fields, unreadable = apply_mapping(item.values, mapping, LEAD_FIELDS)
+            new, why = _new_lead(item, fields, source, route)
+            if new is None:
+                refuse(item.line, why)
+                continue
+            for found in unreadable:
+                note(item.line, f"kept, without {found.to}: {found}")
+            if unreadable:
+                new = replace(new, notes=tuple(found.record() for found in unreadable))
+            waiting.append((item.line, new))
+            if len(waiting) >= batch:
+                _take(svc, waiting, actor, report, refuse, note, trial)
+                waiting = []
+        if waiting:
+            _take(svc, waiting, actor, report, refuse, note, trial)
     return report
 
 
@@ -182,31 +200,6 @@ def lead_from(
     )
 
 
-def _predict(
-    svc: Services,
-    waiting: list[tuple[int, NewLead]],
-    actor: Actor,
-    report: ImportReport,
-    refuse: ErrorSink,
-) -> None:
-    """What importing these rows would do, writing nothing: `already` for rows imported
-    before, else `junk`, `account` (matched to an account) or `valid`. Duplicates within the
-    file and of open leads are not predicted: they are found under the routing lock."""
-    news = [new for _, new in waiting]
-    svc.accounts.refresh(svc.store)
-    with svc.store.reading() as session:
-        policy = svc.policies.active(session)
-        known = routing.KnownLeads.of(session, news)
-        accounts = svc.accounts.index(session, policy.matching) if policy is not None else None
-    for new in news:
-        if known.find(new) is not None:
-            report.already += 1
-            continue
-        prepared = prepare(new.fields, policy, accounts)
-        outcome = "junk" if prepared.junk else "account" if prepared.account else "valid"
-        report.outcomes[outcome] += 1
-
-
 def _external_id(value: Any) -> str | None:
     """The sender's id for a lead; an empty or placeholder one ('N/A', '-') is none: it would
     make every later lead without an id a retry of the first."""
@@ -222,15 +215,20 @@ def _take(
     actor: Actor,
     report: ImportReport,
     refuse: ErrorSink,
+    note: ErrorSink,
+    trial: Session | None = None,
 ) -> None:
-    results = routing.intake_batch(svc, [new for _, new in waiting], actor)
-    for (line, _), result in zip(waiting, results, strict=True):
+    results = routing.intake_batch(svc, [new for _, new in waiting], actor, trial)
+    for (line, new), result in zip(waiting, results, strict=True):
         if isinstance(result, Routed):
             if result.replayed:
                 report.already += 1
             else:
                 report.added += 1
                 report.outcomes[result.status] += 1
+                report.noted.update(str(found.get("kind")) for found in new.notes)
+                if result.status == "junk":  # kept, never routed: the file's reader is told
+                    note(line, f"kept as junk: {result.reason}")
         else:
             refuse(line, str(getattr(result, "message", result)))
 
@@ -249,14 +247,15 @@ def mapped_lead(
         known = policy.known_sources()
         raise NotFound(_unknown_source(source, known), field="source", sources=list(known))
     mapping = policy.mapping_for(source) if policy is not None else None
-    fields, problems = apply_mapping(raw, mapping, LEAD_FIELDS)
+    fields, unreadable = apply_mapping(raw, mapping, LEAD_FIELDS)
     try:
-        return lead_from(fields, raw, source, idempotency_key)
+        new = lead_from(fields, raw, source, idempotency_key)
     except Invalid as exc:
         if exc.detail.get("field") == "email" and mapping is not None:
             exc.message += " (after the mapping for this source)"
-        exc.detail["problems"] = problems
+        exc.detail["problems"] = {found.to: str(found) for found in unreadable}
         raise
+    return replace(new, notes=tuple(found.record() for found in unreadable))
 
 
 def _unknown_source(source: str, known: tuple[str, ...]) -> str:

@@ -9,6 +9,7 @@ found on the lead's row.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,13 @@ from leadflow.quality.accounts import Account, AccountIndex
 from leadflow.quality.identity import Duplicate, Keys, stored_key
 from leadflow.quality.pipeline import Prepared, prepare
 from leadflow.store.search import search_text
-from leadflow.store.tables import AccountBookRow, AccountReviewRow, AccountRow, LeadRow
+from leadflow.store.tables import (
+    AccountBookRow,
+    AccountReviewRow,
+    AccountRow,
+    LeadEventRow,
+    LeadRow,
+)
 
 if TYPE_CHECKING:
     from leadflow.service.routing import RoutingTxn
@@ -36,9 +43,14 @@ KEY_COLUMNS = {"email": LeadRow.email_key, "phone": LeadRow.phone_key, "name": L
 
 
 def prepare_lead(
-    txn: RoutingTxn, fields: dict[str, Any], received_at: datetime, screen: bool = True
+    txn: RoutingTxn,
+    fields: dict[str, Any],
+    received_at: datetime,
+    screen: bool = True,
+    notes: Sequence[Mapping[str, Any]] = (),
 ) -> Prepared:
-    """Clean, screen (unless restoring), identify and score a lead under the active policy."""
+    """Clean, screen (unless restoring), identify and score a lead under the active policy;
+    `notes`: what its door's mapping noted, for the record."""
     policy = txn.policy
 
     def find(keys: Keys) -> Duplicate | None:
@@ -46,7 +58,23 @@ def prepare_lead(
         since = received_at - timedelta(seconds=policy.dedupe.window)
         return find_duplicate(txn, keys, policy, since)
 
-    return prepare(fields, policy, txn.accounts(), find, screen=screen)
+    return prepare(fields, policy, txn.accounts(), find, screen=screen, notes=notes)
+
+
+def note(txn: RoutingTxn, row: LeadRow, notes: Sequence[Mapping[str, Any]]) -> None:
+    """Each note of the door on the lead's timeline, as a `quality` event."""
+    for found in notes:
+        txn.event(row.id, "quality", "leadflow", **found)
+
+
+def noted(txn: RoutingTxn, row: LeadRow) -> list[dict[str, Any]]:
+    """The notes on a stored lead's timeline (a restored lead's record keeps them)."""
+    query = (
+        select(LeadEventRow.data)
+        .where(LeadEventRow.lead_id == row.id, LeadEventRow.type == "quality")
+        .order_by(LeadEventRow.id)
+    )
+    return [dict(data) for data in txn.session.scalars(query) if isinstance(data, dict)]
 
 
 def find_duplicate(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -95,6 +97,8 @@ class NewLead:
     # An import: a row whose external_id names a lead with other values is a conflict, not a
     # retry (an API client retrying may resend a lead that changed on its side; a file may not).
     strict: bool = False
+    # What the door's mapping noted (`mapping.Unreadable.record`): on the timeline and record.
+    notes: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ class RoutingTxn:
     now: datetime
     policy: Policy | None
     version: int | None = None  # set when the transaction changed routing state
+    trial: bool = False  # a dry run's: rolled back at its end, so it logs no lead events
     _state: RoutingState | None = None
     _accounts: AccountIndex | None = None
     _events: list[dict[str, Any]] = field(default_factory=list)
@@ -240,12 +245,36 @@ def intake(svc: Services, new: NewLead, actor: Actor) -> Routed:
     return mine.result
 
 
-def intake_batch(svc: Services, news: list[NewLead], actor: Actor) -> list[Routed | Exception]:
+def intake_batch(
+    svc: Services, news: list[NewLead], actor: Actor, trial: Session | None = None
+) -> list[Routed | Exception]:
     """Take many leads (an import) in one transaction, as `intake` takes those that wait in
-    line together; a lead that fails is its own error, and costs the others nothing."""
+    line together; a lead that fails is its own error, and costs the others nothing.
+
+    `trial`: a dry run's transaction (`trial`): the batch is taken exactly as for real, in a
+    savepoint of it where its commit would be, so later batches see what it would have done;
+    everything goes when the dry run ends.
+    """
     batch = [_Waiting(new, actor) for new in news]
-    _take_batch(svc, batch)
+    _take_batch(svc, batch, trial)
     return [w.error if w.error is not None else w.result for w in batch]  # type: ignore[misc]
+
+
+@contextmanager
+def trial(svc: Services) -> Iterator[Session]:
+    """A dry run's transaction for `intake_batch`: rolled back at the end, whatever happened.
+
+    Its leads, decisions, timelines, notifications, account reviews and rotations are written
+    and read back as a real run's are, then rolled back. The process's caches saw its clock
+    versions, which another transaction may reach for real: they forget them. It holds the
+    routing lock (and on SQLite the writer) until it ends: intake waits meanwhile.
+    """
+    try:
+        with svc.store.trying() as session:
+            yield session
+    finally:
+        svc.routing.forget()
+        svc.policies.forget()
 
 
 @dataclass
@@ -257,10 +286,10 @@ class _Waiting:
     done: bool = False
 
 
-def _take_batch(svc: Services, batch: list[_Waiting]) -> None:
+def _take_batch(svc: Services, batch: list[_Waiting], trial: Session | None = None) -> None:
     if len(batch) > 1:
         try:
-            results = _take_in_one_transaction(svc, batch)
+            results = _take_in_one_transaction(svc, batch, trial)
         except Exception:
             log.info("intake.batch_retried size=%d", len(batch))
         else:
@@ -269,23 +298,36 @@ def _take_batch(svc: Services, batch: list[_Waiting]) -> None:
             return
     for waiting in batch:
         try:
-            (waiting.result,) = _take_in_one_transaction(svc, [waiting])
+            (waiting.result,) = _take_in_one_transaction(svc, [waiting], trial)
         except Exception as error:
             waiting.error = error
         waiting.done = True
 
 
-def _take_in_one_transaction(svc: Services, batch: list[_Waiting]) -> list[Routed]:
+def _take_in_one_transaction(
+    svc: Services, batch: list[_Waiting], trial: Session | None = None
+) -> list[Routed]:
     svc.accounts.refresh(svc.store)  # before the routing lock: a rebuild takes seconds
+    if trial is not None:
+        # A dry run: the same steps, and where the commit would be, a savepoint released
+        # (a batch that fails undoes only itself, as its failed commit would).
+        with trial.begin_nested():
+            txn = begin_routing(svc, trial, expected=len(batch), trial=True)
+            results = _take_all(txn, batch)
+            txn.write_events()  # what the commit writes: the next batches read it
+        return results
     with svc.store.writing() as session:
         # under the routing lock: retries cannot both insert
         txn = begin_routing(svc, session, expected=len(batch))
-        seen = (
-            KnownLeads.of(session, [waiting.new for waiting in batch]) if len(batch) > 1 else None
-        )
-        results = [_take(txn, waiting.new, waiting.actor, seen) for waiting in batch]
+        results = _take_all(txn, batch)
     commit_routing(svc, txn)
     return results
+
+
+def _take_all(txn: RoutingTxn, batch: list[_Waiting]) -> list[Routed]:
+    news = [waiting.new for waiting in batch]
+    seen = KnownLeads.of(txn.session, news) if len(batch) > 1 else None
+    return [_take(txn, waiting.new, waiting.actor, seen) for waiting in batch]
 
 
 @dataclass
@@ -366,7 +408,8 @@ def _take(txn: RoutingTxn, new: NewLead, actor: Actor, seen: KnownLeads | None =
         sla_reassignments=0,
     )
     txn.event(row.id, "received", actor.name, source=new.source)
-    prepared = quality.prepare_lead(txn, fields, row.received_at)
+    quality.note(txn, row, new.notes)
+    prepared = quality.prepare_lead(txn, fields, row.received_at, notes=new.notes)
     quality.keep(txn, row, prepared)
     if prepared.junk is not None:
         routed = _junk(txn, row, prepared.junk)
@@ -443,7 +486,8 @@ def restore(svc: Services, lead_id: str, actor: Actor) -> Routed:
         fields = dict(row.fields)
         if row.account_id is not None:  # filled by an earlier match: matched afresh now
             fields.pop("account", None)
-        prepared = quality.prepare_lead(txn, fields, row.received_at, screen=False)
+        notes = quality.noted(txn, row)
+        prepared = quality.prepare_lead(txn, fields, row.received_at, screen=False, notes=notes)
         quality.keep(txn, row, prepared, review=not quality.reviewed(txn, row))
         if prepared.duplicate is not None:
             routed = _merge(txn, row, prepared)
@@ -482,12 +526,18 @@ def _insert_lead(session: Session, row: LeadRow) -> None:
     session.connection().execute(insert(LeadRow), values)
 
 
-def begin_routing(svc: Services, session: Session, expected: int = 1) -> RoutingTxn:
-    """Take the routing lock and start a routing transaction expecting `expected` decisions."""
+def begin_routing(
+    svc: Services, session: Session, expected: int = 1, trial: bool = False
+) -> RoutingTxn:
+    """Take the routing lock and start a routing transaction expecting `expected` decisions.
+
+    `trial`: a dry run's, never committed: the caller writes what it gathered itself."""
     clock = lock_clock(session)
     policy = svc.policies.active(session, clock.version)
-    txn = RoutingTxn(svc, session, clock, svc.clock(), policy, expected=max(1, expected))
-    event.listen(session, "before_commit", txn.write_events, once=True)
+    now = svc.clock()
+    txn = RoutingTxn(svc, session, clock, now, policy, expected=max(1, expected), trial=trial)
+    if not trial:
+        event.listen(session, "before_commit", txn.write_events, once=True)
     return txn
 
 
@@ -612,6 +662,8 @@ def store_decision(
     if previous_owner is not None:
         extra["previous_owner"] = previous_owner
     outbox.notify(txn, row, notice, **extra)
+    if txn.trial:
+        return _routed(row, decision.reason)
     log.info(
         "lead.%s lead_id=%s rep=%s pool=%s rule=%s decision_id=%s",
         decision.outcome.value,
@@ -631,7 +683,8 @@ def _junk(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:
     row.updated_at = txn.now
     txn.event(row.id, "junk", "leadflow", reason=reason)
     outbox.notify(txn, row, "lead.junk", reason=reason)
-    log.info("lead.junk lead_id=%s reason=%s", row.id, reason)
+    if not txn.trial:
+        log.info("lead.junk lead_id=%s reason=%s", row.id, reason)
     return _routed(row, reason, f"junk: {reason}; kept, not routed (restore routes it)")
 
 
@@ -665,7 +718,8 @@ def _unplaced(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:
 def _alert(txn: RoutingTxn, row: LeadRow, reason: str) -> None:
     """An unassigned lead is never silent: it is in the timeline and the log as an alert."""
     txn.event(row.id, "alert", "leadflow", reason=reason)
-    log.warning("lead.unassigned lead_id=%s reason=%s", row.id, reason)
+    if not txn.trial:
+        log.warning("lead.unassigned lead_id=%s reason=%s", row.id, reason)
 
 
 def _reroute(txn: RoutingTxn, row: LeadRow, actor: Actor, why: str) -> Routed:

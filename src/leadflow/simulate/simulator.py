@@ -125,10 +125,12 @@ class Simulator:
         fields = item.fields
         source = fields.get("source")
         mapping = self.policy.mapping_for(source)
+        notes: list[dict[str, Any]] = []
         if mapping is not None:  # a lead of a source the policy maps, as live maps it
-            fields, _ = apply_mapping(fields, mapping, LEAD_FIELDS)
+            fields, unreadable = apply_mapping(fields, mapping, LEAD_FIELDS)
             fields["source"] = source
-        prepared = prepare(fields, self.policy, self.accounts, find)
+            notes = [found.record() for found in unreadable]
+        prepared = prepare(fields, self.policy, self.accounts, find, notes=notes)
         self.summary.prepared(prepared)
         if prepared.junk is not None:
             return

@@ -47,6 +47,7 @@ class Summary:
     accounts: Counter[str] = field(default_factory=Counter)  # matched, review, none
     match_reasons: Counter[str] = field(default_factory=Counter)  # domain_exact, name_fuzzy...
     tiers: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)  # quality notes by kind
     sla: SlaReport = field(init=False)
 
     def __post_init__(self) -> None:
@@ -67,6 +68,7 @@ class Summary:
 
     def prepared(self, prepared: Prepared) -> None:
         """What the steps before routing found: junk is an outcome of its own."""
+        self.notes.update(str(note.get("kind")) for note in prepared.notes)
         if prepared.junk is not None:
             self.outcomes["junk"] += 1
             self.junk[prepared.junk.split(":", 1)[0]] += 1
@@ -169,6 +171,7 @@ class Summary:
                 "accounts": dict(self.accounts.most_common()),
                 "match_reasons": dict(self.match_reasons.most_common()),
                 "tiers": dict(self.tiers.most_common()),
+                "notes": dict(self.notes.most_common()),
             },
         }
 
@@ -218,6 +221,8 @@ class Summary:
                 f"{self.accounts['review']} for review ({matched})",
                 highlight=False,
             )
+        if quality["notes"]:
+            console.print(_table("Noted on leads", "Notes", quality["notes"].items()))
         if quality["tiers"]:
             console.print(_table("Score tier", "Leads", quality["tiers"].items()))
         self.sla.render(console)

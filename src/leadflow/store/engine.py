@@ -105,6 +105,17 @@ class Store:
             yield session
 
     @contextmanager
+    def trying(self) -> Iterator[Session]:
+        """A writing transaction that is always rolled back: a dry run that sees its own writes
+        and leaves nothing. It holds the writer (SQLite) until it ends, as `writing` does."""
+        with self._writer or nullcontext(), self._write() as session:
+            session.begin()
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         with self._read() as session, session.begin():
             yield session

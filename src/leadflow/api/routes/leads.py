@@ -79,7 +79,7 @@ def take_in(
     """Intake's answer, whatever door the lead came in by: 201, or 200 for a retry."""
     started = time.perf_counter()
     routed = routing.intake(services, new, actor)
-    metrics.intake(routed, time.perf_counter() - started, door)
+    metrics.intake(routed, time.perf_counter() - started, door, new)
     if routed.replayed:
         response.status_code = 200
     return _routed(routed)
@@ -202,7 +202,8 @@ async def import_leads(
     """A CSV file as the body: a lead a row, mapped by the policy's `intake.<source>`.
 
     Streamed to disk, then read row by row. `route=false` stores the leads unrouted
-    (`stored`); `dry_run=true` checks every row and stores nothing. Rows that fail are
+    (`stored`); `dry_run=true` runs the import and rolls it back: the answer is the real run's,
+    and nothing is stored. Rows that fail are
     listed with their line (the first 100; `failed` counts all), and the others are kept.
     Sending the same file again adds nothing.
     """
@@ -216,6 +217,8 @@ async def import_leads(
 
         report = await run_in_threadpool(run)
     metrics.imported(report)
+    if not dry_run:
+        metrics.noted(source, report.noted.elements())
     return ImportResult.model_validate(report.as_dict())
 
 

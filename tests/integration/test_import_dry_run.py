@@ -22,7 +22,7 @@ from leadflow.service.accounts import save_accounts
 from leadflow.service.context import Services
 from leadflow.service.imports import ImportReport, import_leads
 from leadflow.service.routing import Actor, NewLead, intake
-from leadflow.store.tables import Base
+from leadflow.store.tables import Base, LeadRow
 
 Publish = Callable[[Services, str], int]
 CLI = Actor("cli", "admin")
@@ -120,3 +120,33 @@ def test_after_a_dry_run_the_rotation_goes_on_where_it_stood(
     imported(services, path, dry_run=True)
     fields = {"email": "next@firm.example"}
     assert intake(services, NewLead(fields=fields, payload=dict(fields)), CLI).owner == "ben"
+
+
+def test_live_intake_goes_on_while_a_dry_run_is_halfway(
+    services: Services, publish_policy: Publish, tmp_path: Path
+) -> None:
+    """On SQLite the dry run runs on a copy of the database: halfway through its one long
+    transaction, another process's lead is taken at once. (Were it the live file, that lead
+    would wait for the writer until its busy timeout and fail.) On PostgreSQL it shares the
+    database and holds the routing lock, as the docs say: not tried here."""
+    if not services.store.is_sqlite:
+        return
+    path = prepared(services, publish_policy, tmp_path)  # the open lead went to ann
+    other = Services.build(services.settings)  # another process: its own engine and caches
+    rows_read: list[int] = []
+    live: list[str | None] = []
+
+    def on_progress() -> None:  # as each row is read: two batches of 3 are in by the 7th
+        rows_read.append(1)
+        if len(rows_read) == 7:
+            fields = {"email": "live@firm.example"}
+            live.append(intake(other, NewLead(fields=fields, payload=dict(fields)), CLI).owner)
+
+    with CsvFile(path) as file:
+        dry = import_leads(services, file, CLI, dry_run=True, batch=3, on_progress=on_progress)
+    other.store.close()
+    assert live == ["ben"]  # next in the live rotation after ann, untouched by the dry run
+    assert dry.added == 10
+    with services.store.reading() as session:
+        stored = session.execute(select(LeadRow.fields["email"].as_string())).scalars().all()
+    assert sorted(stored) == ["live@firm.example", "old@known.example"]

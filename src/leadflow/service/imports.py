@@ -11,21 +11,26 @@ key made from its values (and its `external_id`, when the mapping gives one), so
 import finds every lead already there and counts it as `already`.
 
 A dry run is the same import in one transaction rolled back at its end (`routing.trial`):
-the same steps, batches and counts as the real run, and nothing stored.
+the same steps, batches and counts as the real run, and nothing stored; on SQLite on a copy of
+the database, so that its long transaction keeps no live writer waiting.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+import sqlite3
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from leadflow.imports.accounts import AccountIn, BadAccount, checked, from_row
@@ -115,6 +120,49 @@ def import_leads(
     """Import every good row of `file` as a lead from `source`; see the module docstring."""
     if actor.role not in ("intake", "manager", "admin"):
         raise Invalid("only an intake, manager or admin key may import leads")
+    with _copied(svc) if dry_run else nullcontext(svc) as where:
+        return _import(where, file, actor, source, route, dry_run, on_error, on_progress, batch)
+
+
+@contextmanager
+def _copied(svc: Services) -> Iterator[Services]:
+    """Where a dry run runs: on SQLite, a copy of the database (SQLite's online backup, a
+    consistent snapshot taken without stopping writers), so that the dry run's one long
+    transaction holds no lock live intake waits for; elsewhere the database itself (on
+    PostgreSQL the routing lock is held meanwhile)."""
+    url = make_url(svc.settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        yield svc
+        return
+    with tempfile.TemporaryDirectory(prefix="leadflow-dry-run-") as folder:
+        copy = Path(folder) / "copy.sqlite"
+        live, apart = sqlite3.connect(str(url.database)), sqlite3.connect(copy)
+        try:
+            live.backup(apart)
+        finally:
+            live.close()
+            apart.close()
+        settings = svc.settings.model_copy(
+            update={"database_url": f"sqlite:///{copy}", "report_processes": 0}
+        )
+        copied = Services.build(settings, clock=svc.clock, env=svc.env)
+        try:
+            yield copied
+        finally:
+            copied.store.close()
+
+
+def _import(
+    svc: Services,
+    file: CsvFile,
+    actor: Actor,
+    source: str,
+    route: bool,
+    dry_run: bool,
+    on_error: ErrorSink | None,
+    on_progress: Callable[[], None] | None,
+    batch: int,
+) -> ImportReport:
     report = ImportReport(dry_run=dry_run)
     with svc.store.reading() as session:
         policy = svc.policies.active(session)

@@ -267,7 +267,8 @@ def trial(svc: Services) -> Iterator[Session]:
     Its leads, decisions, timelines, notifications, account reviews and rotations are written
     and read back as a real run's are, then rolled back. The process's caches saw its clock
     versions, which another transaction may reach for real: they forget them. It holds the
-    routing lock (and on SQLite the writer) until it ends: intake waits meanwhile.
+    routing lock (and on SQLite the writer) until it ends, which is why an import's dry run
+    on SQLite runs on a copy of the database (`imports._copied`).
     """
     try:
         with svc.store.trying() as session:

@@ -80,6 +80,8 @@ def import_leads(
         taken += f"; {done.already} imported before" if done.already else ""
     else:
         taken = f"added {done.added} ({outcomes}); {done.already} imported before"
+    for warning in done.warnings:
+        console.print(f"warning: {warning}", highlight=False, markup=False)
     console.print(f"{done.rows} rows: {taken}; {done.failed} refused", highlight=False)
     _closing(done.failed, done.notes, report_path)
 

@@ -375,6 +375,21 @@ def test_the_sources_intake_mapping_renames_the_columns(database: str, tmp_path:
     )
 
 
+def test_a_source_a_letter_off_a_mapped_one_is_warned_of_and_the_rows_kept(
+    database: str, tmp_path: Path
+) -> None:
+    rows = "email\njonas@werk.example\n"
+    result = leadflow("import", "leads", write(tmp_path, rows), "--source", "trade-fiar")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: source 'trade-fiar' has no intake mapping: did you mean 'trade-fair'?"
+        in result.stdout
+    )
+    assert len(stored(database)) == 1
+    plain = leadflow("import", "leads", write(tmp_path, "email\nx@y.example\n"), "--source", "expo")
+    assert "warning" not in plain.stdout  # a label of its own, like nothing the policy names
+
+
 def test_a_column_the_mapping_does_not_name_lands_under_custom(
     database: str, tmp_path: Path
 ) -> None:

@@ -109,3 +109,6 @@ class ImportResult(BaseModel):
     notes: int = Field(description="Rows kept with a value dropped (a transform that failed).")
     errors: list[RowProblem]
     dry_run: bool
+    warnings: list[str] = Field(
+        default_factory=list, description="Said of the whole file: a source that looks misspelt."
+    )

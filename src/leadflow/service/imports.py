@@ -81,6 +81,7 @@ class ImportReport(Refusals):
     notes: int = 0  # lines noted for rows kept: a value dropped (a transform failed), junk
     noted: Counter[str] = field(default_factory=Counter)  # quality notes on added leads, by kind
     dry_run: bool = False  # the counts are what the real run would do; nothing was stored
+    warnings: list[str] = field(default_factory=list)  # e.g. a source that looks misspelt
 
     def noter(self, on_error: ErrorSink | None) -> ErrorSink:
         """A row kept, with something to say about it: counted and passed on (to the report)."""
@@ -102,6 +103,7 @@ class ImportReport(Refusals):
             "notes": self.notes,
             "errors": [{"line": line, "reason": reason} for line, reason in self.errors],
             "dry_run": self.dry_run,
+            "warnings": self.warnings,
         }
 
 
@@ -167,6 +169,13 @@ def _import(
     with svc.store.reading() as session:
         policy = svc.policies.active(session)
     mapping = policy.mapping_for(source) if policy is not None else None
+    if policy is not None and not policy.takes_source(source):
+        close = difflib.get_close_matches(source, policy.known_sources(), n=1)
+        if close:  # an import's source is a label of its own; one a letter off is a typo
+            report.warnings.append(
+                f"source {source!r} has no intake mapping: did you mean {close[0]!r}? "
+                "The columns are read by their own names"
+            )
 
     refuse, note = report.refuser(on_error), report.noter(on_error)
     waiting: list[tuple[int, NewLead]] = []

@@ -29,7 +29,7 @@ from leadflow.policy.schema import CalendarDoc
 from leadflow.policy.yamlpos import Path
 
 if TYPE_CHECKING:
-    from leadflow.policy import Report
+    from leadflow.policy.problems import Report
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 Intervals = tuple[tuple[int, int], ...]

@@ -58,7 +58,7 @@ from leadflow.policy.schema import (
 from leadflow.policy.yamlpos import Path
 
 if TYPE_CHECKING:
-    from leadflow.policy import Report
+    from leadflow.policy.problems import Report
 
 FORMAT_VERSION = 1
 _NEVER = Condition(holds=lambda facts: False, paths=(), source=None)  # stands in for a bad one

@@ -8,7 +8,7 @@ pattern that is not a regular expression, thresholds the wrong way round, a tier
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from leadflow.core.conditions import Condition
 from leadflow.core.policy import DEDUPE_KEYS, Dedupe, Matching, ScoreRule, Scoring
@@ -17,8 +17,25 @@ from leadflow.quality.mapping import TRANSFORMS, FieldMap, IntakeMapping
 from leadflow.quality.normalize import JunkRules
 
 if TYPE_CHECKING:
-    from leadflow.policy.compile import _Compiler
+    from leadflow.policy.schema import Sections
     from leadflow.policy.yamlpos import Path
+
+
+class _Compiler(Protocol):
+    """What these sections need of the compiler that calls them (`compile._Compiler`): the
+    policy's sections, its report, and how it reads a condition and a duration."""
+
+    s: Sections
+
+    def error(self, path: Path, message: str, *, key: bool = False) -> None: ...
+
+    def warning(self, path: Path, message: str, *, key: bool = False) -> None: ...
+
+    def condition(
+        self, at: Path, data: Any, what: str, territories: dict[str, Condition]
+    ) -> Condition: ...
+
+    def duration(self, path: Path, text: str, what: str) -> float | None: ...
 
 
 def intake(c: _Compiler) -> dict[str, IntakeMapping]:

@@ -75,3 +75,20 @@ def test_every_api_route_but_the_lead_doors_refuses_unknown_parameters(app: Fast
         and known_query_only not in [d.call for d in route.dependant.dependencies]
     ]
     assert lax == []
+
+
+@pytest.mark.parametrize("path", ["/reps?active=x", "/leads?sorce=web", "/policy/versions?x=1"])
+def test_without_a_key_a_request_is_a_401_whatever_its_query(
+    client: TestClient, policy: int, path: str
+) -> None:
+    answer = client.get(f"{API}{path}")
+    assert answer.status_code == 401, answer.text
+
+
+@pytest.mark.parametrize("last", ["²d", "9" * 5000 + "d", "0d", "7w"])
+def test_a_window_that_is_not_a_number_of_days_is_a_422_naming_last(
+    client: TestClient, admin: Headers, policy: int, last: str
+) -> None:
+    answer = client.post(f"{API}/policy/dry-run", params={"last": last}, headers=admin)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"].get("field") == "last"

@@ -524,9 +524,10 @@ def test_an_uploaded_file_counts_its_unreadable_values_in_the_metrics(
     client: TestClient, admin: Headers, services: Services
 ) -> None:
     publish_policy(services, POLICY, SYSTEM)
-    upload(client, admin, FAIR, source="trade-fair")
+    first = upload(client, admin, FAIR, source="trade-fair").json()
     upload(client, admin, FAIR, source="trade-fair", dry_run="true")
-    upload(client, admin, FAIR, source="trade-fair")  # imported before: no new lead
+    again = upload(client, admin, FAIR, source="trade-fair").json()  # imported before
+    assert (first["notes"], again["notes"], again["already"]) == (1, 0, first["added"])
     line = 'leadflow_quality_notes_total{kind="unreadable_value",source="trade-fair"} '
     found = [x for x in client.get("/metrics").text.splitlines() if x.startswith(line)]
     assert found == [line + "1.0"]
@@ -571,6 +572,17 @@ def test_a_multipart_upload_imports_its_first_file_part(
     assert emails == {"greta@hafen.example", "piet@molen.example", "sara@fjord.example"}
 
 
+def test_a_file_input_left_empty_before_the_file_is_passed_over(
+    client: TestClient, admin: Headers, policy: int
+) -> None:
+    files = [  # an HTML form with two file inputs, the first left empty
+        ("extra", ("", b"", "application/octet-stream")),
+        ("file", ("leads.csv", GOOD.encode(), "text/csv")),
+    ]
+    answer = client.post(f"{API}/leads/import", files=files, headers=admin)
+    assert (answer.status_code, answer.json()["added"]) == (200, 3), answer.text
+
+
 def test_a_multipart_upload_without_a_file_part_says_how_to_send_one(
     client: TestClient, admin: Headers, policy: int
 ) -> None:
@@ -597,7 +609,10 @@ def test_a_file_sent_as_another_type_is_a_415_with_a_hint(
     assert client.get(f"{API}/leads", headers=admin).json()["items"] == []
 
 
-@pytest.mark.parametrize("content_type", ["text/csv; charset=utf-8", "application/octet-stream"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/csv; charset=utf-8", "application/octet-stream", "application/vnd.ms-excel"],
+)
 def test_a_csv_body_is_read_whatever_file_type_it_is_labelled(
     client: TestClient, admin: Headers, policy: int, content_type: str
 ) -> None:

@@ -14,12 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from leadflow.imports.accounts import AccountIn
 from leadflow.imports.csvfile import CsvFile
 from leadflow.service.accounts import save_accounts
 from leadflow.service.context import Services
+from leadflow.service.errors import Conflict, Forbidden
 from leadflow.service.imports import ImportReport, import_leads
 from leadflow.service.routing import Actor, NewLead, intake
 from leadflow.store.tables import Base, LeadRow
@@ -150,3 +153,28 @@ def test_live_intake_goes_on_while_a_dry_run_is_halfway(
     with services.store.reading() as session:
         stored = session.execute(select(LeadRow.fields["email"].as_string())).scalars().all()
     assert sorted(stored) == ["live@firm.example", "old@known.example"]
+
+
+def test_a_second_dry_run_while_one_runs_is_refused_and_an_intake_key_may_not_dry_run(
+    services: Services, publish_policy: Publish, tmp_path: Path
+) -> None:
+    if not services.store.is_sqlite:
+        return
+    path = prepared(services, publish_policy, tmp_path)
+    refused: list[str] = []
+
+    def meanwhile() -> None:
+        if not refused:
+            with CsvFile(path) as again:
+                try:
+                    import_leads(services, again, CLI, dry_run=True)
+                except Conflict as exc:
+                    refused.append(exc.message)
+
+    with CsvFile(path) as file:
+        import_leads(services, file, CLI, dry_run=True, on_progress=meanwhile)
+    assert refused == ["another dry run is running: try again when it has finished"]
+    with CsvFile(path) as file, pytest.raises(Forbidden):
+        import_leads(services, file, Actor("form", "intake"), dry_run=True)
+    folder = Path(str(make_url(services.settings.database_url).database)).parent
+    assert list(folder.glob(".leadflow-dry-run-*")) == []  # the copies are gone

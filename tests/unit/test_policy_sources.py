@@ -27,7 +27,7 @@ intake:
 """
     )
     assert policy.known_sources() == ("ads", "expo", "fair", "partner", "webflow", "webinar")
-    assert policy.takes_source("expo") and not policy.takes_source("country")
+    assert policy.takes_source("expo")  # and, by `not: {source: partner}`, any other
     assert policy.mapping_for("tradeshow") is None
 
 
@@ -39,3 +39,24 @@ def test_the_catch_all_mapping_takes_every_other_source() -> None:
     assert policy.takes_source("anything")
     assert policy.mapping_for("anything") is policy.intake["*"]
     assert policy.mapping_for("webflow") is policy.intake["webflow"]
+
+
+def test_a_source_is_taken_as_the_rules_compare_it() -> None:
+    policy = load_policy(
+        TEAM
+        + """\
+rules:
+  - {name: events, when: {source: Webinar}, route: all}
+  - {name: partners, when: {source: {starts_with: partner-}}, route: all}
+"""
+    )
+    assert policy.takes_source("webinar")  # conditions compare text in any case
+    assert policy.takes_source("partner-acme")
+    assert not policy.takes_source("website")
+
+
+def test_a_rule_on_the_sources_other_than_one_takes_any() -> None:
+    policy = load_policy(
+        TEAM + "rules:\n  - {name: rest, when: {not: {source: webinar}}, route: all}\n"
+    )
+    assert policy.takes_source("website") and policy.takes_source("webinar")

@@ -25,6 +25,7 @@ from leadflow.service.routing import NewLead, Routed
 # Routing takes about a millisecond; the top buckets are for a database that is struggling.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 DOORS = ("api", "intake", "import", "hook", "form")
+MAX_SOURCES = 50  # distinct `source` labels of the quality notes; the rest count as `other`
 
 
 class Metrics:
@@ -34,6 +35,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.sources: set[str] = set()  # the source labels given so far (MAX_SOURCES at most)
         self.received = Counter(
             "leadflow_leads_received",
             "Leads taken in and stored, by the door they came in by (a retry is not a new lead).",
@@ -82,11 +84,19 @@ class Metrics:
     def noted(self, source: str | None, kinds: Iterable[str]) -> None:
         """Count the quality notes put on new leads of `source` (one kind per note).
 
-        Notes arise only where a policy's mapping applies, so `source` takes the few names
-        of the policy's `intake` sources, never an unbounded set.
+        A source is a label a sender chooses (with the catch-all `"*"` mapping, any path of
+        /intake/{source}; any `?source=` of an import), so the label takes the first
+        `MAX_SOURCES` sources seen and `other` after them: a sender cannot grow the series
+        without bound.
         """
+        label = source or ""
+        if label not in self.sources:
+            if len(self.sources) >= MAX_SOURCES:
+                label = "other"
+            else:
+                self.sources.add(label)
         for kind in kinds:
-            self.quality_notes.labels(source=source or "", kind=kind).inc()
+            self.quality_notes.labels(source=label, kind=kind).inc()
 
     def imported(self, report: ImportReport) -> None:
         """Count an import's added leads as received, and the routed ones by outcome."""

@@ -13,7 +13,7 @@ instant.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
@@ -21,10 +21,16 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from leadflow.api.auth import current_actor
+from leadflow.service.routing import Actor
 
-async def known_query_only(request: Request) -> None:
+
+async def known_query_only(
+    request: Request, actor: Annotated[Actor, Depends(current_actor)]
+) -> None:
     """Refuse (422, one entry per name, `"in": "query"`) a query parameter the route does not
-    declare, here or in any of its dependencies."""
+    declare, here or in any of its dependencies. After the key is checked (a request without
+    one is a 401 whatever its query; the route's own check reuses the actor found here)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return

@@ -106,7 +106,10 @@ class ImportResult(BaseModel):
     already: int = Field(description="Rows imported before: nothing was added for them.")
     outcomes: dict[str, int] = Field(description="What became of the added leads, by status.")
     failed: int
-    notes: int = Field(description="Rows kept with a value dropped (a transform that failed).")
+    notes: int = Field(
+        description="Lines noted of rows kept: a value a transform could not read, a row kept "
+        "as junk."
+    )
     errors: list[RowProblem]
     dry_run: bool
     warnings: list[str] = Field(

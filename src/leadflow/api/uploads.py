@@ -32,6 +32,10 @@ RAW_TYPES = (
     "application/csv",
     "text/plain",
     "application/octet-stream",
+    "application/vnd.ms-excel",  # what Windows browsers label a .csv
+    "text/x-csv",
+    "text/comma-separated-values",
+    "text/tab-separated-values",
     "application/x-www-form-urlencoded",  # what curl --data-binary sends unless told
 )
 HOW = "send the CSV file as the body (curl --data-binary @leads.csv -H 'Content-Type: text/csv') "
@@ -85,7 +89,7 @@ async def _first_file_part(
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise HTTPException(413, f"the file is over the import limit of {limit} bytes")
+                raise HTTPException(413, f"the body is over the import limit of {limit} bytes")
             parser.write(chunk)
         parser.finalize()
     except MultipartParseError as exc:
@@ -119,9 +123,10 @@ class _Part:
                 self.disposition = self.value
             self.field = self.value = b""
 
-        def headers_finished() -> None:
+        def headers_finished() -> None:  # a file input left empty sends filename=""
             _, params = parse_options_header(self.disposition)
-            self.writing = not self.found and b"filename" in params
+            named = params.get(b"filename") or params.get(b"filename*")
+            self.writing = not self.found and bool(named)
 
         def data(data: bytes, start: int, end: int) -> None:
             if self.writing:

@@ -21,7 +21,7 @@ from dataclasses import field as dataclass_field  # Pool has an attribute named 
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from leadflow.core.conditions import Facts
+from leadflow.core.conditions import Facts, compile_condition
 from leadflow.core.digest import Weekly
 
 if TYPE_CHECKING:
@@ -307,6 +307,24 @@ def _sources_in(condition: Any) -> set[str]:
     return found
 
 
+def _source_parts(condition: Any) -> list[Any]:
+    """What a condition says of `source`, each as written (`webinar`, `[a, b]`, `{starts_with:
+    x}`), at any depth of all / any / not."""
+    if isinstance(condition, list):
+        return [part for item in condition for part in _source_parts(item)]
+    if isinstance(condition, Mapping):
+        parts: list[Any] = []
+        for key, value in condition.items():
+            if key == "source":
+                parts.append(value)
+            elif key == "not" and _source_parts(value):
+                parts.append({"exists": True})  # a rule on sources other than some: any
+            else:
+                parts += _source_parts(value)
+        return parts
+    return []
+
+
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
@@ -338,6 +356,8 @@ class Policy:
     predicates: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     unmatched: tuple[dict[str, Any], ...] = field(init=False, repr=False, compare=False)
     reads_through: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+    # Each rule's test of `source` alone, for the sources intake takes (`takes_source`).
+    source_tests: tuple[Any, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -349,6 +369,13 @@ class Policy:
             seen.update(dict.fromkeys(rule.when.paths if rule.when else ()))
             through.append(tuple(seen))
         set_(self, "reads_through", tuple(through))  # fields read by rules[0..j], in order
+        tests = [
+            compile_condition({"source": value}).test
+            for rule in self.rules
+            if rule.when is not None
+            for value in _source_parts(rule.when.source)
+        ]
+        set_(self, "source_tests", tuple(tests))
 
     def mapping_for(self, source: object) -> Any:
         """The intake mapping a lead from `source` goes through: its own, else the catch-all
@@ -367,9 +394,14 @@ class Policy:
         return tuple(sorted(named))
 
     def takes_source(self, source: str) -> bool:
-        """Whether a lead may come in from `source`: a source the policy names, or any with
-        the catch-all mapping."""
-        return ANY_SOURCE in self.intake or source in self.known_sources()
+        """Whether a lead may come in from `source`: one with an intake mapping, one a rule's
+        test of `source` holds for as conditions compare (any case: `source: Webinar` takes
+        `webinar`; `{starts_with: partner-}` takes `partner-acme`), or any with the catch-all
+        mapping."""
+        if ANY_SOURCE in self.intake or source in self.intake:
+            return True
+        fields = {"source": source}
+        return any(test(fields) for test in self.source_tests)
 
     def find_rep(self, value: object) -> str | None:
         """The rep a lead field names, by id or by email, case-insensitively; else None."""

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import shutil
 import sqlite3
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -40,7 +42,7 @@ from leadflow.quality.placeholders import is_placeholder
 from leadflow.service import routing
 from leadflow.service.accounts import save_accounts
 from leadflow.service.context import Services
-from leadflow.service.errors import Invalid, NotFound
+from leadflow.service.errors import Conflict, Forbidden, Invalid, NotFound
 from leadflow.service.routing import Actor, NewLead, Routed
 
 BATCH = 500
@@ -122,6 +124,8 @@ def import_leads(
     """Import every good row of `file` as a lead from `source`; see the module docstring."""
     if actor.role not in ("intake", "manager", "admin"):
         raise Invalid("only an intake, manager or admin key may import leads")
+    if dry_run and actor.role == "intake":
+        raise Forbidden("a dry run is for a manager or an admin: an intake key may only import")
     with _copied(svc) if dry_run else nullcontext(svc) as where:
         return _import(where, file, actor, source, route, dry_run, on_error, on_progress, batch)
 
@@ -136,22 +140,49 @@ def _copied(svc: Services) -> Iterator[Services]:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         yield svc
         return
-    with tempfile.TemporaryDirectory(prefix="leadflow-dry-run-") as folder:
-        copy = Path(folder) / "copy.sqlite"
-        live, apart = sqlite3.connect(str(url.database)), sqlite3.connect(copy)
-        try:
-            live.backup(apart)
-        finally:
-            live.close()
-            apart.close()
-        settings = svc.settings.model_copy(
-            update={"database_url": f"sqlite:///{copy}", "report_processes": 0}
-        )
-        copied = Services.build(settings, clock=svc.clock, env=svc.env)
-        try:
-            yield copied
-        finally:
-            copied.store.close()
+    database = Path(str(url.database))
+    if not database.is_file():  # a URI form (file:...?mode=...): the database itself
+        yield svc
+        return
+    if not _ONE_COPY.acquire(blocking=False):
+        raise Conflict("another dry run is running: try again when it has finished")
+    try:
+        # Next to the database, where its size was planned for (a /tmp may be memory).
+        needed = sum(p.stat().st_size for p in _files_of(database)) * 11 // 10
+        free = shutil.disk_usage(database.parent).free
+        if free < needed:
+            raise Conflict(
+                f"a dry run copies the database ({needed // 2**20} MiB) next to it, and "
+                f"{free // 2**20} MiB are free there: free some space, or import for real"
+            )
+        with tempfile.TemporaryDirectory(
+            prefix=".leadflow-dry-run-", dir=database.parent
+        ) as folder:
+            copy = Path(folder) / "copy.sqlite"
+            live, apart = sqlite3.connect(database), sqlite3.connect(copy)
+            try:
+                live.backup(apart)
+            finally:
+                live.close()
+                apart.close()
+            settings = svc.settings.model_copy(
+                update={"database_url": f"sqlite:///{copy}", "report_processes": 0}
+            )
+            copied = Services.build(settings, clock=svc.clock, env=svc.env)
+            try:
+                yield copied
+            finally:
+                copied.store.close()
+    finally:
+        _ONE_COPY.release()
+
+
+_ONE_COPY = threading.Lock()  # one dry run's copy at a time in a process
+
+
+def _files_of(database: Path) -> list[Path]:
+    """The database's file and its write-ahead log, those that are there."""
+    return [p for p in (database, Path(f"{database}-wal")) if p.exists()]
 
 
 def _import(
@@ -193,9 +224,7 @@ def _import(
             if new is None:
                 refuse(item.line, why)
                 continue
-            for found in unreadable:
-                note(item.line, f"kept, without {found.to}: {found}")
-            if unreadable:
+            if unreadable:  # told once the row is added (not for one imported before)
                 new = replace(new, notes=tuple(found.record() for found in unreadable))
             waiting.append((item.line, new))
             if len(waiting) >= batch:
@@ -284,6 +313,8 @@ def _take(
                 report.added += 1
                 report.outcomes[result.status] += 1
                 report.noted.update(str(found.get("kind")) for found in new.notes)
+                for found in new.notes:
+                    note(line, f"kept, without {found['to']}: {found['field']}: {found['reason']}")
                 if result.status == "junk":  # kept, never routed: the file's reader is told
                     note(line, f"kept as junk: {result.reason}")
         else:

@@ -674,7 +674,17 @@ def store_decision(
         decision.rule,
         decision_id,
     )
-    return _routed(row, decision.reason, in_one_line(decision.record, txn.policy))
+    return _routed(row, decision.reason, _one_line(decision.record, txn.policy))
+
+
+def _one_line(record: dict[str, Any], policy: Policy | None) -> str | None:
+    """The decision in one line for the answer; None (and a log line) should the wording
+    fail on a record it does not foresee: the lead is routed and stored all the same."""
+    try:
+        return in_one_line(record, policy)
+    except Exception:
+        log.exception("decision.why_failed decision=%s", record.get("lead_id"))
+        return None
 
 
 def _junk(txn: RoutingTxn, row: LeadRow, reason: str) -> Routed:

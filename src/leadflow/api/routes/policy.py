@@ -9,6 +9,7 @@ of stored leads (`?last=7d`). Each handler translates and calls one use case of
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
@@ -233,10 +234,10 @@ def _validated(model: type[Model], data: Any, where: tuple[str, ...]) -> Model:
 
 def _days(last: str) -> int:
     """`7d` as 7; a 422 naming `last` for anything else, or a window over `MOST` days."""
-    number = last.strip().removesuffix("d")
-    if not number.isdigit() or not 1 <= int(number) <= MOST:
+    found = re.fullmatch(r"([0-9]{1,3})d?", last.strip())
+    if found is None or not 1 <= int(found.group(1)) <= MOST:
         raise Invalid(f"last: a number of days such as 7d, from 1d to {MOST}d", field="last")
-    return int(number)
+    return int(found.group(1))
 
 
 def _window(trial: policy_trial.Trial, version: int | None) -> DryRunWindowPublic:

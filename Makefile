@@ -20,7 +20,9 @@ $(STAMP): pyproject.toml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 run: export LEADFLOW_DATABASE_URL ?= sqlite:///$(CURDIR)/leadflow.sqlite
-run: export LEADFLOW_PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+# a wildcard address is reached at 127.0.0.1; an IPv6 one is written in brackets
+LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)))
+run: export LEADFLOW_PUBLIC_URL ?= http://$(LINK_HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/leadflow demo
 	$(BIN)/leadflow serve --host $(HOST) --port $(PORT)

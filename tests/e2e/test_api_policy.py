@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -376,3 +377,24 @@ def test_a_lead_and_a_window_together_are_a_422(
     answer = client.post(f"{API}/policy/dry-run", params={"last": "7d"}, json=body, headers=admin)
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "last"
+
+
+def test_a_dry_run_body_without_its_content_type_is_told_what_to_send(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    body = json.dumps({"email": "a@example.com"}).encode()
+    answer = client.post(f"{API}/policy/dry-run", content=body, headers=admin)
+    assert answer.status_code == 415, answer.text
+    message = answer.json()["error"]["message"]
+    assert "Content-Type: application/json" in message and "text/yaml" in message
+
+
+def test_a_misspelt_part_of_a_draft_s_body_is_named_with_did_you_mean(
+    client: TestClient, admin: dict[str, str], policy: int
+) -> None:
+    body = {"policy": BIG_AT_500, "leed": {"email": "a@example.com"}}
+    answer = client.post(f"{API}/policy/dry-run", json=body, headers=admin)
+    assert answer.status_code == 422
+    (entry,) = answer.json()["error"]["fields"]
+    assert entry["field"] == "leed"
+    assert entry["message"] == "not a field here: did you mean 'lead'? expected one of lead, policy"

@@ -110,7 +110,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return next((m for a in get_args(annotation) if (m := _model_in(a)) is not None), None)
 
 
-def _unknown_field(model: type[BaseModel] | None, path: Sequence[Any]) -> str:
+def unknown_field(model: type[BaseModel] | None, path: Sequence[Any]) -> str:
     """The message for a field the model does not have: the names it does have."""
     *parents, name = path
     for step in parents:
@@ -129,8 +129,8 @@ def _unknown_field(model: type[BaseModel] | None, path: Sequence[Any]) -> str:
 def _fields(problem: dict[str, Any], model: type[BaseModel] | None = None) -> list[dict[str, Any]]:
     """One entry per field a problem names: most name one, a missing contact names two."""
     where, *path = problem.get("loc") or ("body",)
-    if problem.get("type") == "extra_forbidden" and where == "body" and path:
-        problem = {**problem, "msg": _unknown_field(model, path)}
+    if problem.get("type") == "extra_forbidden" and where == "body" and path and model:
+        problem = {**problem, "msg": unknown_field(model, path)}
     names = (problem.get("ctx") or {}).get("fields")
     if problem.get("type") == "json_invalid":  # its path is a position in the text
         paths: Sequence[str] = [str(where)]

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from leadflow.api.auth import require
 from leadflow.api.deps import get_services
+from leadflow.api.errors import unknown_field
 from leadflow.api.params import KnownQuery
 from leadflow.api.schemas import LeadCreate
 from leadflow.api.schemas_policy import (
@@ -201,6 +202,13 @@ async def _tried(request: Request) -> tuple[str | None, LeadCreate | None]:
         return _utf8(raw), None
     if not raw.strip():
         return None, None
+    if kind != "application/json" and not kind.endswith("+json"):  # as every JSON route
+        sent = f"it came as {kind}" if kind else "it came without a Content-Type"
+        raise HTTPException(
+            415,
+            "send a lead (or {policy, lead}) with Content-Type: application/json, or a draft "
+            f"as text/yaml ({sent})",
+        )
     try:
         body = json.loads(raw)
     except ValueError:
@@ -228,7 +236,11 @@ def _validated(model: type[Model], data: Any, where: tuple[str, ...]) -> Model:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = [{**e, "loc": (*where, *e["loc"])} for e in error.errors()]
+        problems = [
+            {**e, "loc": (*where, *e["loc"])}
+            | ({"msg": unknown_field(model, e["loc"])} if e["type"] == "extra_forbidden" else {})
+            for e in error.errors()
+        ]
         raise RequestValidationError(problems) from None
 
 
